@@ -1,0 +1,106 @@
+# xentry - top-level build.  Everything goes to build/ (git-ignored).
+#
+#   make run          build, boot xentry under QEMU and run the demo
+#   make test         host unit tests, then the user-space suite on xentry
+#   make test-linux   the same user-space suite on this machine's Linux
+#   make kernel       just build/xentry.bin
+#
+# Both README commands first make sure the Debian packages are installed
+# (tools/ensure-deps; apt-get when run as root).
+
+BUILD := build
+OBJ := $(BUILD)/obj
+GEN := $(BUILD)/gen
+CC := gcc
+LD := ld
+Q := @
+
+KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdinc \
+	-isystem $(shell $(CC) -print-file-name=include) \
+	-mno-red-zone -mcmodel=kernel -mgeneral-regs-only -mno-sse -mno-mmx \
+	-fno-pic -fno-pie -fno-stack-protector -fno-omit-frame-pointer \
+	-fno-asynchronous-unwind-tables -fcf-protection=none \
+	-Wall -Wextra -Wno-unused-parameter -Wno-sign-compare \
+	-Iinclude -Iarch/x86/include -I$(GEN) -MMD -MP
+KASFLAGS := -D__ASSEMBLER__ -Iinclude -Iarch/x86/include -MMD -MP
+
+KSRCS := $(wildcard arch/x86/kernel/*.c arch/x86/entry/*.c arch/x86/lib/*.c \
+	kernel/*.c mm/*.c fs/*.c lib/*.c)
+KASM := $(wildcard arch/x86/boot/*.S arch/x86/entry/*.S arch/x86/lib/*.S)
+KOBJS := $(patsubst %.c,$(OBJ)/%.o,$(KSRCS)) $(patsubst %.S,$(OBJ)/%.o,$(KASM))
+LDSCRIPT := arch/x86/kernel/xentry.ld
+SYSCALL_HDRS := $(GEN)/syscalls_64.h $(GEN)/syscalls_32.h
+
+TESTS_OUT := $(abspath $(BUILD)/tests)
+CPU ?= intel
+APPEND ?=
+
+.PHONY: all kernel deps run test test-linux test-host tests clean
+all: kernel tests
+
+deps:
+	$(Q)tools/ensure-deps
+
+kernel: $(BUILD)/xentry.bin
+
+$(GEN)/syscalls_64.h: arch/x86/entry/syscalls/syscall_64.tbl tools/gen-syscalls.py
+	$(Q)mkdir -p $(GEN)
+	$(Q)python3 tools/gen-syscalls.py $< x64 $@
+$(GEN)/syscalls_32.h: arch/x86/entry/syscalls/syscall_32.tbl tools/gen-syscalls.py
+	$(Q)mkdir -p $(GEN)
+	$(Q)python3 tools/gen-syscalls.py $< ia32 $@
+
+$(OBJ)/arch/x86/entry/common.o: $(SYSCALL_HDRS)
+
+$(OBJ)/%.o: %.c
+	$(Q)mkdir -p $(dir $@)
+	$(Q)echo "  CC      $<"
+	$(Q)$(CC) $(KCFLAGS) -c $< -o $@
+
+$(OBJ)/%.o: %.S
+	$(Q)mkdir -p $(dir $@)
+	$(Q)echo "  AS      $<"
+	$(Q)$(CC) $(KASFLAGS) -c $< -o $@
+
+# Two links: the first gives the addresses for the symbol table, which is
+# then linked into .kallsyms - the last loaded section, so nothing moves.
+$(BUILD)/xentry.elf: $(KOBJS) $(LDSCRIPT) tools/gen-kallsyms.py
+	$(Q)echo "  LD      $@"
+	$(Q)printf '' > $(BUILD)/empty.nm
+	$(Q)python3 tools/gen-kallsyms.py $(BUILD)/empty.nm $(GEN)/kallsyms0.S
+	$(Q)$(CC) $(KASFLAGS) -c $(GEN)/kallsyms0.S -o $(OBJ)/kallsyms0.o
+	$(Q)$(LD) -n -z noexecstack --no-warn-rwx-segments -T $(LDSCRIPT) -o $(BUILD)/xentry.pass1.elf $(KOBJS) $(OBJ)/kallsyms0.o
+	$(Q)nm -n $(BUILD)/xentry.pass1.elf > $(BUILD)/xentry.nm
+	$(Q)python3 tools/gen-kallsyms.py $(BUILD)/xentry.nm $(GEN)/kallsyms.S
+	$(Q)$(CC) $(KASFLAGS) -c $(GEN)/kallsyms.S -o $(OBJ)/kallsyms.o
+	$(Q)$(LD) -n -z noexecstack --no-warn-rwx-segments -T $(LDSCRIPT) -o $@ $(KOBJS) $(OBJ)/kallsyms.o
+	$(Q)nm -n $@ | grep -i ' [tw] ' | cut -d' ' -f1 > $(BUILD)/a.txt; \
+	    nm -n $(BUILD)/xentry.pass1.elf | grep -i ' [tw] ' | cut -d' ' -f1 > $(BUILD)/b.txt; \
+	    cmp -s $(BUILD)/a.txt $(BUILD)/b.txt || { echo "kallsyms moved code"; exit 1; }
+
+$(BUILD)/xentry.bin: $(BUILD)/xentry.elf
+	$(Q)objcopy -O binary $< $@
+
+tests:
+	$(Q)$(MAKE) -s -C tests/user OUT=$(TESTS_OUT)
+
+test-host:
+	$(Q)$(MAKE) -s -C tests/host OUT=$(abspath $(BUILD)/host) run
+
+# The whole suite: host unit tests and every user test on xentry, under
+# each 32-bit vDSO configuration as they come; one summary line at the end.
+test: deps kernel tests
+	$(Q)tools/run-tests --cpu $(CPU) $(if $(APPEND),--append '$(APPEND)') \
+	    $(BUILD)/host/tests $$($(MAKE) -s -C tests/user OUT=$(TESTS_OUT) list)
+
+test-linux: deps tests
+	$(Q)tools/run-tests --linux $$($(MAKE) -s -C tests/user OUT=$(TESTS_OUT) list)
+
+run: deps kernel tests
+	$(Q)tools/xrun --cpu $(CPU) --add $(BUILD)/progs/hello.32 \
+	    --add $(BUILD)/progs/hello.64 -- $(BUILD)/progs/demo.64
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(KOBJS:.o=.d)

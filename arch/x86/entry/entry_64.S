@@ -1,0 +1,168 @@
+/*
+ * 64-bit entries: SYSCALL from 64-bit mode, exceptions and IRQs, and the
+ * two ways back to user mode.  Each entry only swaps GS, finds the kernel
+ * stack, builds a complete struct pt_regs and calls one C function
+ * (arch/x86/entry/common.c); all policy lives there.
+ */
+#include <asm/entry.h>
+#include <asm/smap.h>
+#include "calling.h"
+
+	.text
+/*
+ * entry_SYSCALL_64 - the SYSCALL instruction from 64-bit mode.
+ *
+ * The CPU has: RCX = user RIP (of the next instruction), R11 = user RFLAGS,
+ * RFLAGS &= ~MSR_SYSCALL_MASK (so IF, TF, DF, AC are clear), CS/SS = kernel.
+ * It has NOT switched stacks: RSP is still the user's, so nothing may be
+ * pushed before the switch.  GS is still the user's.
+ * Registers: RAX = syscall number, RDI RSI RDX R10 R8 R9 = arguments.
+ */
+	.globl entry_SYSCALL_64
+entry_SYSCALL_64:
+	swapgs
+	movq	%rsp, %gs:PERCPU_USER_RSP
+	movq	%gs:PERCPU_KERNEL_RSP, %rsp
+	pushq	$USER_DS			/* pt_regs->ss */
+	pushq	%gs:PERCPU_USER_RSP		/* pt_regs->sp */
+	pushq	%r11				/* pt_regs->flags */
+	pushq	$USER_CS			/* pt_regs->cs */
+	pushq	%rcx				/* pt_regs->ip */
+	pushq	%rax				/* pt_regs->orig_ax */
+	pushq	%rdi
+	PUSH_REGS_BELOW_DI rax=$-ENOSYS_VAL
+	movq	%rsp, %rdi
+	movslq	%eax, %rsi			/* nr: low 32 bits, as an int */
+	call	do_syscall_64
+	testb	%al, %al
+	jz	return_to_user_iret
+	/*
+	 * SYSRETQ.  do_syscall_64 checked that the frame's cx equals ip and
+	 * r11 equals flags, so restoring them as ordinary registers loads
+	 * exactly what SYSRET needs; ip is a canonical user address.
+	 */
+	POP_REGS
+	movq	PTREGS_SP - PTREGS_ORIG_AX(%rsp), %rsp
+	swapgs
+	sysretq
+
+/* IRET to user mode: restores everything the frame holds. */
+	.globl return_to_user_iret
+return_to_user_iret:
+	POP_REGS
+	addq	$8, %rsp			/* orig_ax */
+	swapgs
+	iretq
+
+return_to_kernel_iret:
+	POP_REGS
+	addq	$8, %rsp
+	iretq
+
+/*
+ * Exceptions and IRQs (vectors 0-47).  The CPU pushed SS, RSP, RFLAGS, CS,
+ * RIP (and for some exceptions an error code) on the TSS.RSP0 stack if it
+ * came from user mode, else on the current stack.  IF is clear (interrupt
+ * gates), AC and DF are not.  The stub makes the frame uniform - error code
+ * or -1 in the orig_ax slot - and pushes the vector into the di slot.
+ */
+.macro IDT_STUB vec, has_error
+	.p2align 4
+idt_stub_\vec:
+	.if \has_error == 0
+	pushq	$-1
+	.endif
+	pushq	$\vec
+	jmp	common_interrupt
+.endm
+
+	.p2align 4
+common_interrupt:
+	testb	$3, 24(%rsp)			/* CS: vector, error, ip, cs */
+	jz	1f
+	swapgs
+1:	CLAC					/* the user may have left AC set */
+	cld
+	xchgq	%rdi, (%rsp)			/* di slot <- rdi, rdi <- vector */
+	PUSH_REGS_BELOW_DI
+	movq	%rdi, %rsi
+	movq	%rsp, %rdi
+	call	do_interrupt
+	testb	$3, PTREGS_CS(%rsp)
+	jnz	return_to_user_iret
+	jmp	return_to_kernel_iret
+
+	IDT_STUB 0, 0
+	IDT_STUB 1, 0
+	IDT_STUB 2, 0
+	IDT_STUB 3, 0
+	IDT_STUB 4, 0
+	IDT_STUB 5, 0
+	IDT_STUB 6, 0
+	IDT_STUB 7, 0
+	IDT_STUB 8, 1
+	IDT_STUB 9, 0
+	IDT_STUB 10, 1
+	IDT_STUB 11, 1
+	IDT_STUB 12, 1
+	IDT_STUB 13, 1
+	IDT_STUB 14, 1
+	IDT_STUB 15, 0
+	IDT_STUB 16, 0
+	IDT_STUB 17, 1
+	IDT_STUB 18, 0
+	IDT_STUB 19, 0
+	IDT_STUB 20, 0
+	IDT_STUB 21, 1
+	IDT_STUB 22, 0
+	IDT_STUB 23, 0
+	IDT_STUB 24, 0
+	IDT_STUB 25, 0
+	IDT_STUB 26, 0
+	IDT_STUB 27, 0
+	IDT_STUB 28, 0
+	IDT_STUB 29, 1
+	IDT_STUB 30, 1
+	IDT_STUB 31, 0
+	.irp vec, 32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47
+	IDT_STUB \vec, 0
+	.endr
+
+	.section .rodata
+	.globl idt_stub_table
+	.p2align 3
+idt_stub_table:
+	.irp vec, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47
+	.quad idt_stub_\vec
+	.endr
+	.text
+
+/*
+ * __switch_to_asm(&prev->ksp, next->ksp): the callee-saved registers go on
+ * the old stack, its rsp into prev->ksp; then the same in reverse for next.
+ */
+	.globl __switch_to_asm
+__switch_to_asm:
+	pushq	%rbp
+	pushq	%rbx
+	pushq	%r12
+	pushq	%r13
+	pushq	%r14
+	pushq	%r15
+	movq	%rsp, (%rdi)
+	movq	%rsi, %rsp
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%rbx
+	popq	%rbp
+	ret
+
+/* A new task's first switch "returns" here, with its pt_regs on top. */
+	.globl ret_from_fork_asm
+ret_from_fork_asm:
+	movq	%rsp, %rdi
+	call	ret_from_fork
+	jmp	return_to_user_iret
+	.section .note.GNU-stack,"",@progbits

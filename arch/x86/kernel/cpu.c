@@ -1,0 +1,188 @@
+/*
+ * CPU setup: feature detection, GDT with Linux's selectors, TSS, IDT,
+ * the SYSCALL MSRs and the protection bits (NX, SMEP, SMAP, UMIP).
+ */
+#include <xentry/kernel.h>
+#include <xentry/mm.h>
+#include <asm/x86.h>
+#include <asm/entry.h>
+#include <asm/ptrace.h>
+
+struct cpuinfo boot_cpu;
+struct percpu percpu0;
+_Static_assert(offsetof(struct percpu, kernel_rsp) == PERCPU_KERNEL_RSP, "percpu");
+_Static_assert(offsetof(struct percpu, user_rsp) == PERCPU_USER_RSP, "percpu");
+
+/*
+ * GDT order is fixed by SYSRET: STAR[63:48] = 0x20 gives user CS32 0x23,
+ * SS 0x2b (+8) and CS64 0x33 (+16); STAR[47:32] = 0x10 gives kernel CS 0x10,
+ * SS 0x18.  Entries 12-14 are the i386 TLS slots, rewritten per task.
+ */
+u64 gdt[16] __aligned(16) = {
+	[1] = 0x00cf9a000000ffffUL,	/* 0x08 kernel 32-bit code (unused) */
+	[2] = 0x00af9a000000ffffUL,	/* 0x10 kernel code */
+	[3] = 0x00cf92000000ffffUL,	/* 0x18 kernel data */
+	[4] = 0x00cffa000000ffffUL,	/* 0x23 user 32-bit code */
+	[5] = 0x00cff2000000ffffUL,	/* 0x2b user data */
+	[6] = 0x00affa000000ffffUL,	/* 0x33 user 64-bit code */
+};
+
+struct tss {
+	u32 reserved0;
+	u64 rsp[3];
+	u64 reserved1;
+	u64 ist[7];
+	u64 reserved2;
+	u16 reserved3, iomap_base;
+} __packed __aligned(16);
+struct tss tss0;
+
+struct idt_gate {
+	u16 off_lo, sel;
+	u8 ist, type;
+	u16 off_mid;
+	u32 off_hi, reserved;
+} __packed;
+static struct idt_gate idt[256] __aligned(16);
+
+struct desc_ptr { u16 limit; u64 base; } __packed;
+
+/* Double faults run on their own stack: a kernel stack overflow hits the
+ * guard page, and the #PF that follows could not push its frame. */
+static u8 df_stack[8192] __aligned(16);
+
+extern void *const idt_stub_table[48];
+extern char entry_INT80_compat[], entry_SYSCALL_64[], entry_SYSCALL_compat[];
+extern char entry_SYSENTER_compat[];
+
+static void set_gate(int vec, void *handler, int dpl, int ist)
+{
+	unsigned long a = (unsigned long)handler;
+	idt[vec] = (struct idt_gate){
+		.off_lo = a & 0xffff, .sel = GDT_KERNEL_CS, .ist = ist,
+		.type = 0x8e | (dpl << 5),	/* present, 64-bit interrupt gate */
+		.off_mid = (a >> 16) & 0xffff, .off_hi = a >> 32,
+	};
+}
+
+static void detect_cpu(void)
+{
+	u32 a, b, c, d, max;
+	cpuid(0, 0, &max, &b, &c, &d);
+	memcpy(boot_cpu.vendor + 0, &b, 4);
+	memcpy(boot_cpu.vendor + 4, &d, 4);
+	memcpy(boot_cpu.vendor + 8, &c, 4);
+	boot_cpu.intel = !strcmp(boot_cpu.vendor, "GenuineIntel");
+	boot_cpu.amd = !strcmp(boot_cpu.vendor, "AuthenticAMD");
+	cpuid(1, 0, &a, &b, &boot_cpu.feat_1_ecx, &boot_cpu.feat_1_edx);
+	boot_cpu.family = (a >> 8) & 0xf;
+	if (boot_cpu.family == 0xf)
+		boot_cpu.family += (a >> 20) & 0xff;
+	boot_cpu.model = ((a >> 4) & 0xf) | (((a >> 16) & 0xf) << 4);
+	if (max >= 7)
+		cpuid(7, 0, &a, &boot_cpu.feat_7_ebx, &boot_cpu.feat_7_ecx, &d);
+	cpuid(0x80000000, 0, &max, &b, &c, &d);
+	if (max >= 0x80000001)
+		cpuid(0x80000001, 0, &a, &b, &c, &boot_cpu.feat_81_edx);
+	boot_cpu.nx = boot_cpu.feat_81_edx & (1u << 20);
+	boot_cpu.syscall = boot_cpu.feat_81_edx & (1u << 11);
+	boot_cpu.sep = boot_cpu.feat_1_edx & (1u << 11);
+	boot_cpu.smep = boot_cpu.feat_7_ebx & (1u << 7);
+	boot_cpu.smap = boot_cpu.feat_7_ebx & (1u << 20);
+	boot_cpu.umip = boot_cpu.feat_7_ecx & (1u << 2);
+}
+
+/*
+ * stac/clac are #UD on CPUs without SMAP.  Every use is recorded in
+ * .smap_sites (see asm/smap.h); without SMAP they become 3-byte NOPs.
+ */
+static void patch_smap_sites(void)
+{
+	extern const long __smap_sites_start[], __smap_sites_end[];
+	if (boot_cpu.smap)
+		return;
+	for (const long *p = __smap_sites_start; p < __smap_sites_end; p++) {
+		u8 *insn = (u8 *)((unsigned long)p + *p);
+		insn[0] = 0x0f, insn[1] = 0x1f, insn[2] = 0x00;
+	}
+}
+
+void load_tls_gdt(const u64 *tls)
+{
+	for (int i = 0; i < GDT_TLS_ENTRIES; i++)
+		gdt[GDT_TLS_MIN + i] = tls[i];
+}
+
+void set_kernel_stack(unsigned long top)
+{
+	tss0.rsp[0] = top;
+	percpu0.kernel_rsp = top;
+}
+
+void cpu_init(void)
+{
+	detect_cpu();
+
+	unsigned long t = (unsigned long)&tss0;
+	tss0.iomap_base = sizeof(tss0);	/* no I/O bitmap: user port I/O faults */
+	tss0.ist[0] = (unsigned long)df_stack + sizeof(df_stack);
+	gdt[8] = (sizeof(tss0) - 1) | ((t & 0xffffff) << 16) |
+		 (0x89UL << 40) | (((t >> 24) & 0xff) << 56);
+	gdt[9] = t >> 32;
+
+	struct desc_ptr gp = { sizeof(gdt) - 1, (u64)gdt };
+	asm volatile("lgdt %0" : : "m"(gp));
+	/* Reload CS by a far return; DS/ES hold the user data selector for
+	 * good: long mode ignores them, and a return to compat mode needs
+	 * them valid (TCG doesn't check stale ones, hardware does). */
+	asm volatile("pushq %0; leaq 1f(%%rip), %%rax; pushq %%rax; lretq; 1:"
+		     : : "i"(GDT_KERNEL_CS) : "rax", "memory");
+	asm volatile("movl %0, %%ss" : : "r"(GDT_KERNEL_DS));
+	asm volatile("movl %0, %%ds; movl %0, %%es" : : "r"(USER_DS));
+	asm volatile("movl %0, %%fs; movl %0, %%gs" : : "r"(0));
+	asm volatile("ltr %w0" : : "r"(GDT_TSS));
+
+	for (int v = 0; v < 48; v++)
+		set_gate(v, idt_stub_table[v], 0, v == 8 ? 1 : 0);
+	set_gate(3, idt_stub_table[3], 3, 0);	/* int3 from user: #BP, not #GP */
+	set_gate(4, idt_stub_table[4], 3, 0);	/* into */
+	set_gate(0x80, entry_INT80_compat, 3, 0);
+	struct desc_ptr ip = { sizeof(idt) - 1, (u64)idt };
+	asm volatile("lidt %0" : : "m"(ip));
+
+	percpu0.self = &percpu0;
+	wrmsr(MSR_GS_BASE, (u64)&percpu0);
+	wrmsr(MSR_KERNEL_GS_BASE, 0);
+
+	u64 efer = rdmsr(MSR_EFER) | EFER_SCE;
+	if (boot_cpu.nx)
+		efer |= EFER_NXE;
+	wrmsr(MSR_EFER, efer);
+	wrmsr(MSR_STAR, ((u64)(USER32_CS - 3) << 48) | ((u64)GDT_KERNEL_CS << 32));
+	wrmsr(MSR_LSTAR, (u64)entry_SYSCALL_64);
+	wrmsr(MSR_CSTAR, (u64)entry_SYSCALL_compat);
+	/* What SYSCALL clears in RFLAGS: everything a user could use to make
+	 * the kernel misbehave (TF, DF, AC, NT, IF, IOPL) plus, as Linux has
+	 * done since 5.14, the arithmetic flags, RF and ID. */
+	wrmsr(MSR_SYSCALL_MASK, X86_EFLAGS_CF | X86_EFLAGS_PF | X86_EFLAGS_AF |
+	      X86_EFLAGS_ZF | X86_EFLAGS_SF | X86_EFLAGS_TF | X86_EFLAGS_IF |
+	      X86_EFLAGS_DF | X86_EFLAGS_OF | X86_EFLAGS_IOPL | X86_EFLAGS_NT |
+	      X86_EFLAGS_RF | X86_EFLAGS_AC | X86_EFLAGS_ID);
+	wrmsr(MSR_IA32_SYSENTER_CS, 0);	/* until the compat SYSENTER path exists:
+					 * SYSENTER then #GPs -> SIGSEGV */
+
+	/* FPU/SSE for user programs; the kernel itself never touches them. */
+	write_cr0((read_cr0() & ~(X86_CR0_EM | X86_CR0_TS)) | X86_CR0_MP | X86_CR0_NE);
+	u64 cr4 = read_cr4() | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
+	if (boot_cpu.smep)
+		cr4 |= X86_CR4_SMEP;
+	if (boot_cpu.smap)
+		cr4 |= X86_CR4_SMAP;
+	if (boot_cpu.umip)
+		cr4 |= X86_CR4_UMIP;
+	patch_smap_sites();
+	write_cr4(cr4);
+	printk("cpu: %s family %u model %u nx=%d smep=%d smap=%d umip=%d sep=%d\n",
+	       boot_cpu.vendor, boot_cpu.family, boot_cpu.model, boot_cpu.nx,
+	       boot_cpu.smep, boot_cpu.smap, boot_cpu.umip, boot_cpu.sep);
+}

@@ -1,0 +1,63 @@
+/*
+ * Legacy interrupt controllers: the 8259 PIC pair (remapped to vectors
+ * 32-47) and the 8254 PIT on IRQ 0 as the scheduler tick.  Enough for one
+ * CPU under QEMU; no APIC.
+ */
+#include <xentry/kernel.h>
+#include <xentry/sched.h>
+#include <asm/x86.h>
+
+#define PIC1 0x20
+#define PIC2 0xa0
+#define PIT_HZ 1193182
+#define HZ 100
+#define PIT_RELOAD (PIT_HZ / HZ)
+
+void serial_irq(void);
+void timer_tick(void);
+
+volatile u64 jiffies;
+
+void irq_init(void)
+{
+	outb(PIC1, 0x11);		/* ICW1: init, expect ICW4 */
+	outb(PIC2, 0x11);
+	outb(PIC1 + 1, 32);		/* vector offsets */
+	outb(PIC2 + 1, 40);
+	outb(PIC1 + 1, 4);		/* slave on IRQ 2 */
+	outb(PIC2 + 1, 2);
+	outb(PIC1 + 1, 1);		/* 8086 mode */
+	outb(PIC2 + 1, 1);
+	outb(PIC1 + 1, ~((1 << 0) | (1 << 4)) & 0xff);	/* timer, COM1 */
+	outb(PIC2 + 1, 0xff);
+
+	outb(0x43, 0x34);		/* channel 0, lo/hi, rate generator */
+	outb(0x40, PIT_RELOAD & 0xff);
+	outb(0x40, PIT_RELOAD >> 8);
+}
+
+/* Nanoseconds elapsed in the current tick, from the PIT's down-counter. */
+u64 pit_ns_into_tick(bool *wrapped)
+{
+	outb(0x43, 0x00);		/* latch channel 0 */
+	u32 lo = inb(0x40), hi = inb(0x40);
+	u32 count = (hi << 8) | lo;
+	outb(PIC1, 0x0a);		/* read IRR: a tick pending but not yet taken */
+	*wrapped = inb(PIC1) & 1;
+	if (count > PIT_RELOAD)
+		count = PIT_RELOAD;
+	return (u64)(PIT_RELOAD - count) * 1000000000UL / PIT_HZ;
+}
+
+void do_irq(int irq)
+{
+	if (irq == 0) {
+		jiffies++;
+		timer_tick();
+	} else if (irq == 4) {
+		serial_irq();
+	}
+	if (irq >= 8)
+		outb(PIC2, 0x20);
+	outb(PIC1, 0x20);
+}

@@ -1,0 +1,107 @@
+/*
+ * Exceptions.  From user mode each becomes the signal Linux sends (with
+ * no handlers yet, that means the default action: the task dies with that
+ * signal in its wait status).  From kernel mode only two are expected: a
+ * page fault on user memory inside a uaccess routine (fixed up to -EFAULT)
+ * and demand paging of user memory; anything else is a kernel bug and
+ * panics with a full register dump and backtrace.
+ */
+#include <xentry/kernel.h>
+#include <xentry/sched.h>
+#include <asm/ptrace.h>
+#include <asm/x86.h>
+
+void panic_puts(const char *s);
+void panic_printf(const char *fmt, ...);
+__noreturn void panic_finish(void);
+void dump_backtrace(unsigned long rbp, void (*out)(const char *));
+void dump_symbol(unsigned long addr, void (*out)(const char *));
+int handle_user_page_fault(unsigned long addr, unsigned long error);
+bool fixup_exception(struct pt_regs *regs);
+void do_irq(int irq);
+void exit_to_user_mode(struct pt_regs *regs);
+
+static const char *const exc_names[32] = {
+	"divide error", "debug", "NMI", "breakpoint", "overflow",
+	"bound range", "invalid opcode", "device not available",
+	"double fault", "coprocessor overrun", "invalid TSS",
+	"segment not present", "stack segment", "general protection",
+	"page fault", "reserved", "x87 FPU error", "alignment check",
+	"machine check", "SIMD FP error", "virtualization", "control protection",
+};
+
+/* The signal Linux sends for each exception taken in user mode. */
+static const u8 exc_signal[32] = {
+	[0] = 8 /* SIGFPE */, [1] = 5 /* SIGTRAP */, [3] = 5,
+	[4] = 11 /* SIGSEGV */, [5] = 11, [6] = 4 /* SIGILL */,
+	[7] = 11, [9] = 8, [10] = 11, [11] = 7 /* SIGBUS */,
+	[12] = 7, [13] = 11, [14] = 11, [16] = 8, [17] = 7, [19] = 8,
+};
+
+__noreturn static void die(struct pt_regs *regs, unsigned long vector)
+{
+	asm volatile("cli");
+	panic_printf("\nKernel panic: exception %lu (%s) in %s mode, error code 0x%lx\n",
+		     vector, vector < 32 && exc_names[vector] ? exc_names[vector] : "?",
+		     user_mode(regs) ? "user" : "kernel", regs->orig_ax);
+	panic_printf("RIP: %04lx:%016lx RSP: %04lx:%016lx RFLAGS: %08lx\n",
+		     regs->cs, regs->ip, regs->ss, regs->sp, regs->flags);
+	panic_printf("RAX: %016lx RBX: %016lx RCX: %016lx\n", regs->ax, regs->bx, regs->cx);
+	panic_printf("RDX: %016lx RSI: %016lx RDI: %016lx\n", regs->dx, regs->si, regs->di);
+	panic_printf("RBP: %016lx R8:  %016lx R9:  %016lx\n", regs->bp, regs->r8, regs->r9);
+	panic_printf("R10: %016lx R11: %016lx R12: %016lx\n", regs->r10, regs->r11, regs->r12);
+	panic_printf("R13: %016lx R14: %016lx R15: %016lx\n", regs->r13, regs->r14, regs->r15);
+	panic_printf("CR2: %016lx CR3: %016lx CR4: %016lx\n", read_cr2(), read_cr3(), read_cr4());
+	struct task *t = current;
+	if (t)
+		panic_printf("task: pid %d (%s)\n", t->pid, t->comm);
+	panic_puts("RIP is:\n");
+	dump_symbol(regs->ip, panic_puts);
+	if (!user_mode(regs))
+		dump_backtrace(regs->bp, panic_puts);
+	panic_finish();
+}
+
+static void do_exception(struct pt_regs *regs, unsigned long vector)
+{
+	if (vector == 14) {
+		unsigned long addr = read_cr2();
+		/* Demand paging: first touch of a mapped user page, from user
+		 * mode or from a uaccess routine. */
+		if (addr < (1UL << 47) && handle_user_page_fault(addr, regs->orig_ax) == 0)
+			return;
+		if (!user_mode(regs)) {
+			if (fixup_exception(regs))
+				return;
+			die(regs, vector);
+		}
+		printk("pid %d (%s): SIGSEGV at %lx ip %lx error %lx\n", current->pid,
+		       current->comm, addr, regs->ip, regs->orig_ax);
+		force_sig(11);
+		return;
+	}
+	if (!user_mode(regs)) {
+		/* A #GP inside a uaccess routine (non-canonical user pointer). */
+		if (vector == 13 && fixup_exception(regs))
+			return;
+		die(regs, vector);
+	}
+	if (vector == 2 || vector == 8 || vector == 18)
+		die(regs, vector);
+	int sig = exc_signal[vector] ? exc_signal[vector] : 11;
+	printk("pid %d (%s): exception %lu (%s) at ip %lx -> signal %d\n", current->pid,
+	       current->comm, vector, exc_names[vector] ? exc_names[vector] : "?",
+	       regs->ip, sig);
+	force_sig(sig);
+}
+
+/* The C landing of every IDT vector but 0x80. */
+void do_interrupt(struct pt_regs *regs, unsigned long vector)
+{
+	if (vector < 32)
+		do_exception(regs, vector);
+	else
+		do_irq(vector - 32);
+	if (user_mode(regs))
+		exit_to_user_mode(regs);
+}

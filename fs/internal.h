@@ -1,0 +1,181 @@
+/*
+ * Private to fs/: the in-memory inode, directory entries, open files and
+ * descriptor tables.  The rest of the kernel sees only include/xentry/fs.h.
+ *
+ * Model (see docs/fs.md): one RAM filesystem, like Linux's rootfs.  There
+ * is no dentry cache: a directory owns a list of (name, inode) entries, and
+ * an inode lives while it has a name (nlink) or a user (count).  The kernel
+ * runs single-CPU with interrupts off, so nothing here takes a lock; code
+ * that sleeps (pipes, the console) holds references across the sleep.
+ */
+#ifndef FS_INTERNAL_H
+#define FS_INTERNAL_H
+#include <xentry/types.h>
+#include <xentry/fs.h>
+#include "uapi.h"
+
+/* Device numbers in the kernel's 12:20 split (what MAJOR()/MINOR() use). */
+#define MKDEV(ma, mi) (((u32)(ma) << 20) | (u32)(mi))
+#define MAJOR(d) ((u32)(d) >> 20)
+#define MINOR(d) ((u32)(d) & 0xfffff)
+/* The 32-bit user encoding of dev_t (new_encode_dev): mmmM MMmm. */
+static inline u32 dev_encode(u32 dev)
+{
+	u32 ma = MAJOR(dev), mi = MINOR(dev);
+	return (mi & 0xff) | (ma << 8) | ((mi & ~0xffU) << 12);
+}
+
+/* st_dev of the two superblocks we pretend to have. */
+#define ROOTFS_DEV MKDEV(0, 2)
+#define PIPEFS_DEV MKDEV(0, 14)
+
+/* Linux's tmpfs counts a directory as 2 entries plus 20 bytes per name. */
+#define BOGO_DIRENT_SIZE 20
+
+struct dirent {
+	struct dirent *next;
+	struct inode *inode;
+	u64 cookie;			/* stable readdir position, see readdir.c */
+	u16 len;
+	char name[];			/* NUL-terminated */
+};
+
+struct pipe;
+
+struct inode {
+	unsigned long ino;
+	mode_t mode;
+	unsigned int nlink;		/* names in directories */
+	unsigned int count;		/* in-memory users: files, cwd, lookups */
+	bool anon;			/* never has a name (pipes): free at count 0 */
+	u32 rdev;			/* device nodes: MKDEV(major, minor) */
+	u32 dev;			/* the "filesystem" it lives on */
+	loff_t size;
+	s64 atime, mtime, ctime;	/* nanoseconds since the epoch */
+	union {
+		struct {		/* S_IFREG: page i holds bytes [i*4K, i*4K+4K) */
+			void **pages;	/* NULL slot = hole, reads as zeros */
+			size_t nslots;
+			size_t nalloc;	/* pages actually allocated (st_blocks) */
+		} reg;
+		struct {		/* S_IFDIR */
+			struct dirent *head, *tail;
+			struct inode *parent;	/* referenced; root: itself */
+			u64 next_cookie;
+		} dir;
+		struct {		/* S_IFLNK */
+			char *target;
+		} lnk;
+		struct {		/* anonymous pipe inode */
+			struct pipe *pipe;
+		} fifo;
+	} u;
+};
+
+/* ---- inode.c ---- */
+s64 fs_now(void);
+struct inode *inode_new(mode_t mode);
+void inode_touch(struct inode *ino, bool mtime);	/* c (and m) time = now */
+struct inode *dir_find(struct inode *dir, const char *name, size_t len);
+int dir_link(struct inode *dir, const char *name, size_t len, struct inode *ino);
+int dir_unlink(struct inode *dir, const char *name, size_t len);
+bool dir_is_empty(const struct inode *dir);
+bool dir_is_dead(const struct inode *dir);
+ssize_t reg_read(struct inode *ino, void *buf, size_t len, loff_t off, bool user);
+ssize_t reg_write(struct inode *ino, const void *buf, size_t len, loff_t off,
+		  bool user);
+void reg_truncate(struct inode *ino, loff_t size);
+int inode_set_symlink(struct inode *ino, const char *target, size_t len);
+extern bool fs_unpacking;		/* initramfs: keep archive mtimes */
+
+/* ---- namei.c ---- */
+#define LOOKUP_FOLLOW    1	/* follow a symlink in the last component */
+#define LOOKUP_DIRECTORY 2	/* the result must be a directory */
+#define LOOKUP_EMPTY     4	/* "" names the start directory itself */
+
+/* The final component of a path, split off by path_parent(). */
+struct last_name {
+	const char *name;
+	size_t len;
+	enum { LAST_NORM, LAST_DOT, LAST_DOTDOT, LAST_ROOT } type;
+	bool slash;		/* followed by at least one '/' */
+};
+
+long getname(const char __user *upath, char **out);
+void putname(char *kpath);
+int path_start(int dfd, const char *path, unsigned int flags, struct inode **out);
+int path_walk(struct inode *start, const char *path, unsigned int flags,
+	      struct inode **out);
+int path_parent(struct inode *start, const char *path, struct inode **dirp,
+		struct last_name *last);
+int user_path_at(int dfd, const char __user *upath, unsigned int flags,
+		 struct inode **out);
+
+/* ---- files ---- */
+#define FMODE_READ   0x1
+#define FMODE_WRITE  0x2
+#define FMODE_LSEEK  0x4
+#define FMODE_PREAD  0x8
+#define FMODE_PWRITE 0x10
+#define FMODE_PATH   0x20
+
+struct file;
+
+struct file_ops {
+	/* nowait: return -EAGAIN instead of sleeping (readv's later segments). */
+	ssize_t (*read)(struct file *f, char __user *buf, size_t n, loff_t *pos,
+			bool nowait);
+	ssize_t (*write)(struct file *f, const char __user *buf, size_t n,
+			 loff_t *pos);
+	loff_t (*llseek)(struct file *f, loff_t off, int whence); /* NULL: ESPIPE */
+	long (*ioctl)(struct file *f, unsigned int cmd, unsigned long arg);
+	void (*release)(struct file *f);
+};
+
+struct file {
+	unsigned int count;
+	unsigned int flags;		/* what F_GETFL reports */
+	unsigned int fmode;		/* FMODE_* */
+	loff_t pos;
+	struct inode *inode;		/* referenced */
+	const struct file_ops *ops;
+	void *priv;			/* pipe */
+};
+
+#define NR_OPEN_MAX 1024
+struct files_struct {
+	unsigned int count;
+	struct file *fd[NR_OPEN_MAX];
+	u64 cloexec[NR_OPEN_MAX / 64];
+};
+
+/* file_table.c */
+struct file *file_alloc(struct inode *ino, const struct file_ops *ops,
+			unsigned int flags, unsigned int fmode);
+void fput(struct file *f);
+struct file *fget(unsigned int fd);		/* referenced, or NULL */
+int fd_install_new(struct file *f, bool cloexec, unsigned int from);
+int fd_limit(void);
+bool fd_get_cloexec(unsigned int fd);
+void fd_set_cloexec(unsigned int fd, bool on);
+int fd_replace(unsigned int fd, struct file *f, bool cloexec);
+int fd_close(unsigned int fd);
+
+/* open.c */
+struct file *open_inode(struct inode *ino, unsigned int flags, int *err);
+
+/* per-kind operations */
+extern const struct file_ops reg_fops;		/* read_write.c */
+extern const struct file_ops dir_fops;		/* readdir.c */
+extern const struct file_ops path_fops;		/* open.c: O_PATH */
+const struct file_ops *chrdev_ops(u32 rdev);	/* devices.c; NULL = ENXIO */
+bool file_is_tty(const struct file *f);
+long generic_file_ioctl(struct file *f, unsigned int fd, unsigned int cmd,
+			unsigned long arg);	/* fcntl.c: FIOCLEX & co. */
+long pipe_fionread(struct file *f);		/* pipe.c, or -1 if not a pipe */
+bool file_is_pipe(const struct file *f);
+
+/* stat.c */
+void fill_kstat_mode(struct inode *ino);
+
+#endif

@@ -1,0 +1,28 @@
+/* Physical pages, the kernel heap and address-space helpers (mm/). */
+#ifndef XENTRY_MM_H
+#define XENTRY_MM_H
+#include <xentry/types.h>
+
+#define PAGE_SHIFT 12
+#define PAGE_SIZE 4096UL
+#define PAGE_MASK (~(PAGE_SIZE - 1))
+
+/* Every physical page is reachable at PAGE_OFFSET + phys (the direct map). */
+#define PAGE_OFFSET 0xffff888000000000UL
+#define KERNEL_VMA 0xffffffff80000000UL
+#define __va(pa) ((void *)((unsigned long)(pa) + PAGE_OFFSET))
+#define __pa(va) ((unsigned long)(va) - PAGE_OFFSET)
+
+/* Page allocator: returns zeroed pages (direct-map addresses) or NULL. */
+void *alloc_page(void);
+void *alloc_pages(size_t n);		/* n physically contiguous pages */
+void free_page(void *p);
+void free_pages(void *p, size_t n);
+size_t free_page_count(void);
+
+/* Kernel heap: any size; memory is zeroed. */
+void *kmalloc(size_t size);
+void *kzalloc(size_t size);
+void kfree(void *p);
+
+#endif

@@ -1,0 +1,97 @@
+/* Tasks, the scheduler, sleeping and waking (kernel/sched.c). */
+#ifndef XENTRY_SCHED_H
+#define XENTRY_SCHED_H
+#include <xentry/types.h>
+#include <asm/ptrace.h>
+
+#define KSTACK_SIZE (16 * 1024)
+#define NR_TASKS 128
+#define NSIG 64
+
+enum task_state { TASK_RUNNING, TASK_SLEEPING, TASK_ZOMBIE, TASK_DEAD };
+
+/* Work for the way out to user mode (exit_to_user_mode, entry/common.c). */
+#define TIF_NEED_RESCHED (1UL << 0)
+#define TIF_SIGPENDING (1UL << 1)
+
+struct k_sigaction {
+	unsigned long handler, flags, restorer;
+	u64 mask;
+};
+
+struct mm;
+struct files_struct;
+struct inode;
+
+struct rlimit64 { u64 cur, max; };
+#define RLIM_NLIMITS 16
+
+struct task {
+	pid_t pid;			/* also the tgid: no threads yet */
+	pid_t pgid, sid;
+	enum task_state state;
+	unsigned long work;		/* TIF_* */
+	unsigned long ksp;		/* saved kernel rsp while switched out */
+	void *kstack;			/* lowest mapped address of the stack */
+	struct pt_regs *regs;		/* user frame at the top of kstack */
+	struct mm *mm;
+	struct files_struct *files;
+	struct inode *cwd;
+	mode_t umask;
+	struct task *parent;
+	bool is32;			/* compat (i386 ABI) task */
+	bool vfork_parent_waiting;
+	int exit_status;		/* wait status, valid in TASK_ZOMBIE */
+	const void *wchan;		/* what a sleeping task waits for */
+	u64 wake_at_ns;			/* timed sleep deadline, 0 = none */
+
+	u64 sig_pending, sig_blocked;
+	struct k_sigaction sigaction[NSIG];
+
+	/* User segment state, saved and loaded at context switch. */
+	u16 fsindex, gsindex;
+	u64 fsbase, gsbase;
+	u64 tls[GDT_TLS_ENTRIES];	/* i386 TLS GDT descriptors */
+
+	unsigned long clear_child_tid, robust_list, robust_len;
+	struct rlimit64 rlim[RLIM_NLIMITS];
+	char comm[16];
+	char exe_path[256];		/* for readlink("/proc/self/exe") */
+
+	u8 fpu[512] __aligned(16);	/* FXSAVE image */
+};
+
+extern struct task *tasks[NR_TASKS];
+struct task *get_current(void);
+#define current get_current()
+
+void sched_init(void);
+void schedule(void);
+void wake_task(struct task *t);
+struct task *find_task(pid_t pid);
+
+/*
+ * Sleep until wakeup(chan).  Returns 0, or -ERESTARTSYS if woken because a
+ * signal is pending (the caller returns that; the signal code turns it into
+ * -EINTR or a restart).  Kernel code runs with interrupts off, so there is
+ * no lost-wakeup window between testing a condition and sleeping.
+ */
+int sleep_on(const void *chan);
+void wakeup(const void *chan);
+/* Sleep until the monotonic clock reaches deadline_ns (or a signal). */
+int sleep_until(u64 deadline_ns);
+
+/* Signals (kernel/signal.c). */
+void send_signal(struct task *t, int sig);
+void force_sig(int sig);		/* to current, even if blocked */
+bool signal_pending(struct task *t);
+
+/* Process lifetime (kernel/fork.c, kernel/exit.c). */
+__noreturn void do_exit(int wait_status);
+void task_set_comm(struct task *t, const char *path);
+
+/* Time (kernel/time.c). */
+u64 ktime_ns(void);			/* monotonic, since boot */
+u64 ktime_real_ns(void);		/* wall clock */
+
+#endif

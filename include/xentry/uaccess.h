@@ -1,0 +1,28 @@
+/*
+ * The only way kernel code touches user memory.  Each routine checks the
+ * range against the user half and runs the access with an exception-table
+ * fixup (arch/x86/lib/usercopy.S), so a bad pointer - unmapped, kernel,
+ * non-canonical - makes it return -EFAULT instead of faulting the kernel.
+ */
+#ifndef XENTRY_UACCESS_H
+#define XENTRY_UACCESS_H
+#include <xentry/types.h>
+
+/* Highest user address + 1 for the current task (64-bit: 2^47 - 4096,
+ * keeping the top page unmapped for SYSRET; 32-bit tasks: 4 GiB - 8 KiB). */
+unsigned long task_size(void);
+bool access_ok(const void __user *p, size_t n);
+
+/* 0 on success, -EFAULT if any byte was inaccessible. */
+int copy_to_user(void __user *dst, const void *src, size_t n);
+int copy_from_user(void *dst, const void __user *src, size_t n);
+int clear_user(void __user *dst, size_t n);
+/* Copies a NUL-terminated string of at most max-1 chars plus NUL.
+ * Returns its length, -EFAULT, or -ENAMETOOLONG if no NUL within max. */
+long strncpy_from_user(char *dst, const char __user *src, size_t max);
+
+#define put_user(val, uptr) ({ __typeof__(*(uptr)) __v = (val); \
+	copy_to_user((uptr), &__v, sizeof(__v)); })
+#define get_user(var, uptr) copy_from_user(&(var), (uptr), sizeof(*(uptr)))
+
+#endif

@@ -1,0 +1,61 @@
+/* User address spaces: page tables plus a sorted list of mappings (VMAs). */
+#ifndef XENTRY_VM_H
+#define XENTRY_VM_H
+#include <xentry/types.h>
+
+#define PROT_READ 1
+#define PROT_WRITE 2
+#define PROT_EXEC 4
+
+#define VMA_STACK 1
+#define VMA_BRK 2
+
+struct inode;
+
+/*
+ * One mapping [start, end).  File-backed mappings read their pages on first
+ * touch from ino at off + (va - start); bytes at or beyond file_end (a user
+ * address) are zero - that is how an ELF segment's .bss tail is cleared.
+ * Every mapping is private: nothing is shared after fork.
+ */
+struct vma {
+	unsigned long start, end;
+	u32 prot, flags;
+	struct inode *ino;
+	u64 off;
+	unsigned long file_end;
+	struct vma *next;
+};
+
+struct mm {
+	u64 *pml4;
+	struct vma *vmas;
+	unsigned long brk_start, brk;
+	unsigned long mmap_base;	/* top-down search starts here */
+	unsigned long limit;		/* end of the user range for this ABI */
+};
+
+#define TASK_SIZE_MAX ((1UL << 47) - 4096)
+#define TASK_SIZE_32 0xffffe000UL
+
+struct mm *mm_create(bool is32);
+void mm_destroy(struct mm *mm);
+struct mm *mm_copy(struct mm *old);
+void switch_mm(struct mm *mm);
+
+/* Map [start, start+len) (page-aligned); replaces anything there. */
+int vma_map(struct mm *mm, unsigned long start, unsigned long len, u32 prot,
+	    u32 flags, struct inode *ino, u64 off, unsigned long file_end);
+int vma_unmap(struct mm *mm, unsigned long start, unsigned long len);
+struct vma *vma_find(struct mm *mm, unsigned long addr);
+/* A free gap of len bytes at or below the top-down cursor, or 0. */
+unsigned long vma_find_free(struct mm *mm, unsigned long len);
+/* Bring in a page now (ELF loader writes the stack before the task runs). */
+int populate_page(struct mm *mm, unsigned long va, bool write);
+
+/* Kernel virtual memory for stacks (guard page below each). */
+void *vmap_stack(void);
+void vunmap_stack(void *base);
+extern u64 *kernel_pml4;
+
+#endif

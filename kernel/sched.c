@@ -1,0 +1,224 @@
+/*
+ * The scheduler: round-robin over one CPU, preemption only on the way back
+ * to user mode (the timer sets TIF_NEED_RESCHED).  The kernel runs with
+ * interrupts off except while idle, so nothing here needs a lock and a
+ * sleeper cannot miss its wakeup between testing a condition and sleeping.
+ */
+#include <xentry/kernel.h>
+#include <xentry/sched.h>
+#include <xentry/vm.h>
+#include <xentry/mm.h>
+#include <asm/x86.h>
+
+struct task *tasks[NR_TASKS];
+
+void set_kernel_stack(unsigned long top);
+void load_tls_gdt(const u64 *tls);
+void __switch_to_asm(unsigned long *prev_ksp, unsigned long next_ksp);
+
+struct task *get_current(void)
+{
+	return percpu0.curr_task;
+}
+
+struct task *find_task(pid_t pid)
+{
+	for (int i = 0; i < NR_TASKS; i++)
+		if (tasks[i] && tasks[i]->pid == pid && tasks[i]->state != TASK_DEAD)
+			return tasks[i];
+	return NULL;
+}
+
+void wake_task(struct task *t)
+{
+	if (t->state == TASK_SLEEPING) {
+		t->state = TASK_RUNNING;
+		t->wchan = NULL;
+		t->wake_at_ns = 0;
+	}
+}
+
+void wakeup(const void *chan)
+{
+	for (int i = 0; i < NR_TASKS; i++) {
+		struct task *t = tasks[i];
+		if (t && t->state == TASK_SLEEPING && t->wchan == chan)
+			wake_task(t);
+	}
+}
+
+int sleep_on(const void *chan)
+{
+	struct task *t = current;
+	if (signal_pending(t))
+		return -ERESTARTSYS;
+	t->wchan = chan;
+	t->state = TASK_SLEEPING;
+	schedule();
+	t->wchan = NULL;
+	return signal_pending(t) ? -ERESTARTSYS : 0;
+}
+
+static int timer_chan;
+
+int sleep_until(u64 deadline_ns)
+{
+	struct task *t = current;
+	while (ktime_ns() < deadline_ns) {
+		t->wake_at_ns = deadline_ns;
+		int err = sleep_on(&timer_chan);
+		t->wake_at_ns = 0;
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* IRQ 0: wake expired sleepers, and ask the running task to yield if
+ * anyone else can run (a 10 ms slice). */
+void timer_tick(void)
+{
+	u64 now = ktime_ns();
+	bool others = false;
+	for (int i = 0; i < NR_TASKS; i++) {
+		struct task *t = tasks[i];
+		if (!t)
+			continue;
+		if (t->state == TASK_SLEEPING && t->wake_at_ns && t->wake_at_ns <= now)
+			wake_task(t);
+		if (t->state == TASK_RUNNING && t != current)
+			others = true;
+	}
+	if (others && current)
+		current->work |= TIF_NEED_RESCHED;
+}
+
+static struct task *pick_next(struct task *prev)
+{
+	int start = 0;
+	for (int i = 0; i < NR_TASKS; i++)
+		if (tasks[i] == prev)
+			start = i + 1;
+	for (int k = 0; k < NR_TASKS; k++) {
+		struct task *t = tasks[(start + k) % NR_TASKS];
+		if (t && t->state == TASK_RUNNING)
+			return t;
+	}
+	return NULL;
+}
+
+/* User segment registers belong to the task; loading %gs must not destroy
+ * the kernel's GS base, so it is done between two swapgs. */
+static void save_user_segments(struct task *t)
+{
+	asm volatile("movw %%fs, %0" : "=m"(t->fsindex));
+	asm volatile("movw %%gs, %0" : "=m"(t->gsindex));
+	if (!t->fsindex)
+		t->fsbase = rdmsr(MSR_FS_BASE);
+	if (!t->gsindex)
+		t->gsbase = rdmsr(MSR_KERNEL_GS_BASE);
+}
+
+static void load_user_segments(struct task *t)
+{
+	load_tls_gdt(t->tls);
+	asm volatile("movw %0, %%fs" : : "r"(t->fsindex));
+	if (!t->fsindex)
+		wrmsr(MSR_FS_BASE, t->fsbase);
+	asm volatile("swapgs; movw %0, %%gs; swapgs" : : "r"(t->gsindex));
+	if (!t->gsindex)
+		wrmsr(MSR_KERNEL_GS_BASE, t->gsbase);
+}
+
+void schedule(void)
+{
+	struct task *prev = current, *next;
+	while (!(next = pick_next(prev))) {
+		/* Nothing runnable: idle here, on this stack, until an IRQ
+		 * makes someone runnable. */
+		asm volatile("sti; hlt; cli" : : : "memory");
+	}
+	if (next == prev)
+		return;
+	if (prev && prev->state != TASK_DEAD) {
+		asm volatile("fxsave64 %0" : "=m"(prev->fpu));
+		save_user_segments(prev);
+	}
+	switch_mm(next->mm);
+	set_kernel_stack((unsigned long)next->kstack + KSTACK_SIZE);
+	load_user_segments(next);
+	asm volatile("fxrstor64 %0" : : "m"(next->fpu));
+	percpu0.curr_task = next;
+	static unsigned long dummy_ksp;
+	__switch_to_asm(prev ? &prev->ksp : &dummy_ksp, next->ksp);
+}
+
+static int pid_counter;
+
+pid_t alloc_pid(void)
+{
+	for (;;) {
+		if (++pid_counter >= 32768)
+			pid_counter = 2;	/* pid 1 is init's forever */
+		if (!find_task(pid_counter))
+			return pid_counter;
+	}
+}
+
+/* A fresh task with a kernel stack whose first switch lands in
+ * ret_from_fork_asm with its pt_regs (zeroed) on top of the stack. */
+struct task *task_alloc(void)
+{
+	extern char ret_from_fork_asm[];
+	int slot = -1;
+	for (int i = 0; i < NR_TASKS; i++)
+		if (!tasks[i]) {
+			slot = i;
+			break;
+		}
+	if (slot < 0)
+		return NULL;
+	struct task *t = kzalloc(sizeof(*t));
+	if (!t)
+		return NULL;
+	t->kstack = vmap_stack();
+	if (!t->kstack) {
+		kfree(t);
+		return NULL;
+	}
+	unsigned long top = (unsigned long)t->kstack + KSTACK_SIZE;
+	t->regs = (struct pt_regs *)(top - sizeof(struct pt_regs));
+	memset(t->regs, 0, sizeof(*t->regs));
+	unsigned long *sp = (unsigned long *)t->regs;
+	*--sp = (unsigned long)ret_from_fork_asm;
+	for (int i = 0; i < 6; i++)
+		*--sp = 0;			/* rbp = 0 ends backtraces */
+	t->ksp = (unsigned long)sp;
+	t->pid = alloc_pid();
+	t->state = TASK_SLEEPING;		/* not runnable until set up */
+	tasks[slot] = t;
+	return t;
+}
+
+void task_free(struct task *t)
+{
+	for (int i = 0; i < NR_TASKS; i++)
+		if (tasks[i] == t)
+			tasks[i] = NULL;
+	vunmap_stack(t->kstack);
+	kfree(t);
+}
+
+void exit_to_user_mode(struct pt_regs *regs);
+
+/* C side of a new task's first return to user mode. */
+void ret_from_fork(struct pt_regs *regs)
+{
+	exit_to_user_mode(regs);
+}
+
+void task_set_comm(struct task *t, const char *path)
+{
+	const char *base = strrchr(path, '/');
+	strlcpy(t->comm, base ? base + 1 : path, sizeof(t->comm));
+}

@@ -1,0 +1,293 @@
+/* Clocks and the time system calls. */
+#include <xentry/kernel.h>
+#include <xentry/sched.h>
+#include <xentry/syscalls.h>
+#include <xentry/uaccess.h>
+#include <asm/x86.h>
+
+#define NSEC_PER_SEC 1000000000UL
+#define TICK_NS 10000000UL
+
+extern volatile u64 jiffies;
+u64 pit_ns_into_tick(bool *wrapped);
+static u64 boot_epoch_ns;
+static u64 last_ns;
+
+u64 ktime_ns(void)
+{
+	bool wrapped;
+	u64 into = pit_ns_into_tick(&wrapped);
+	u64 ns = jiffies * TICK_NS + into;
+	/* A wrap whose IRQ is still pending (we run with IF=0) would make the
+	 * clock jump back by a tick; never let it go backwards. */
+	if (wrapped && into < TICK_NS / 2)
+		ns += TICK_NS;
+	if (ns < last_ns)
+		ns = last_ns;
+	last_ns = ns;
+	return ns;
+}
+
+u64 ktime_real_ns(void)
+{
+	return boot_epoch_ns + ktime_ns();
+}
+
+static u8 cmos(u8 reg)
+{
+	outb(0x70, reg);
+	return inb(0x71);
+}
+
+static unsigned bcd(u8 v, bool binary)
+{
+	return binary ? v : (v & 0xf) + (v >> 4) * 10;
+}
+
+/* Wall-clock time at boot from the CMOS RTC (QEMU gives the host's UTC). */
+void time_init(void)
+{
+	while (cmos(0x0a) & 0x80)
+		;
+	bool bin = cmos(0x0b) & 4;
+	unsigned s = bcd(cmos(0), bin), mi = bcd(cmos(2), bin), h = bcd(cmos(4), bin);
+	unsigned d = bcd(cmos(7), bin), mo = bcd(cmos(8), bin), y = bcd(cmos(9), bin) + 2000;
+	/* Days from 1970-01-01 (civil calendar arithmetic, March-based year). */
+	int yy = y - (mo <= 2);
+	int era = yy / 400;
+	int yoe = yy - era * 400;
+	int doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	long days = (long)era * 146097 + doe - 719468;
+	boot_epoch_ns = ((u64)days * 86400 + h * 3600 + mi * 60 + s) * NSEC_PER_SEC;
+	printk("time: %u-%02u-%02u %02u:%02u:%02u UTC\n", y, mo, d, h, mi, s);
+}
+
+#define CLOCK_REALTIME 0
+#define CLOCK_MONOTONIC 1
+#define CLOCK_PROCESS_CPUTIME_ID 2
+#define CLOCK_THREAD_CPUTIME_ID 3
+#define CLOCK_MONOTONIC_RAW 4
+#define CLOCK_REALTIME_COARSE 5
+#define CLOCK_MONOTONIC_COARSE 6
+#define CLOCK_BOOTTIME 7
+
+static int clock_read(int id, u64 *ns)
+{
+	switch (id) {
+	case CLOCK_REALTIME:
+	case CLOCK_REALTIME_COARSE:
+		*ns = ktime_real_ns();
+		return 0;
+	case CLOCK_MONOTONIC:
+	case CLOCK_MONOTONIC_RAW:
+	case CLOCK_MONOTONIC_COARSE:
+	case CLOCK_BOOTTIME:
+	case CLOCK_PROCESS_CPUTIME_ID:	/* approximation: no CPU accounting */
+	case CLOCK_THREAD_CPUTIME_ID:
+		*ns = ktime_ns();
+		return 0;
+	}
+	return -EINVAL;
+}
+
+struct timespec64 { s64 sec; s64 nsec; };	/* also i386 *_time64 calls */
+struct compat_timespec { s32 sec; s32 nsec; };
+struct timeval64 { s64 sec; s64 usec; };
+struct compat_timeval { s32 sec; s32 usec; };
+
+SYSCALL_DEFINE2(clock_gettime, int, which, struct timespec64 __user *, tp)
+{
+	u64 ns;
+	int err = clock_read(which, &ns);
+	if (err)
+		return err;
+	struct timespec64 ts = { ns / NSEC_PER_SEC, ns % NSEC_PER_SEC };
+	return copy_to_user(tp, &ts, sizeof(ts));
+}
+
+COMPAT_SYSCALL_DEFINE2(clock_gettime, int, which, struct compat_timespec __user *, tp)
+{
+	u64 ns;
+	int err = clock_read(which, &ns);
+	if (err)
+		return err;
+	struct compat_timespec ts = { ns / NSEC_PER_SEC, ns % NSEC_PER_SEC };
+	return copy_to_user(tp, &ts, sizeof(ts));
+}
+
+static int clock_res(int which, u64 *res)
+{
+	u64 ns;
+	int err = clock_read(which, &ns);
+	*res = (which == CLOCK_REALTIME_COARSE || which == CLOCK_MONOTONIC_COARSE)
+		? TICK_NS : 1;
+	return err;
+}
+
+SYSCALL_DEFINE2(clock_getres, int, which, struct timespec64 __user *, tp)
+{
+	u64 res;
+	int err = clock_res(which, &res);
+	if (err || !tp)
+		return err;
+	struct timespec64 ts = { 0, res };
+	return copy_to_user(tp, &ts, sizeof(ts));
+}
+
+COMPAT_SYSCALL_DEFINE2(clock_getres, int, which, struct compat_timespec __user *, tp)
+{
+	u64 res;
+	int err = clock_res(which, &res);
+	if (err || !tp)
+		return err;
+	struct compat_timespec ts = { 0, res };
+	return copy_to_user(tp, &ts, sizeof(ts));
+}
+
+SYSCALL_DEFINE2(gettimeofday, struct timeval64 __user *, tv, void __user *, tz)
+{
+	u64 ns = ktime_real_ns();
+	struct timeval64 v = { ns / NSEC_PER_SEC, (ns % NSEC_PER_SEC) / 1000 };
+	if (tv && copy_to_user(tv, &v, sizeof(v)))
+		return -EFAULT;
+	if (tz && clear_user(tz, 8))
+		return -EFAULT;
+	return 0;
+}
+
+COMPAT_SYSCALL_DEFINE2(gettimeofday, struct compat_timeval __user *, tv, void __user *, tz)
+{
+	u64 ns = ktime_real_ns();
+	struct compat_timeval v = { ns / NSEC_PER_SEC, (ns % NSEC_PER_SEC) / 1000 };
+	if (tv && copy_to_user(tv, &v, sizeof(v)))
+		return -EFAULT;
+	if (tz && clear_user(tz, 8))
+		return -EFAULT;
+	return 0;
+}
+
+SYSCALL_DEFINE1(time, s64 __user *, tloc)
+{
+	s64 t = ktime_real_ns() / NSEC_PER_SEC;
+	if (tloc && put_user(t, tloc))
+		return -EFAULT;
+	return t;
+}
+
+COMPAT_SYSCALL_DEFINE1(time, s32 __user *, tloc)
+{
+	s32 t = ktime_real_ns() / NSEC_PER_SEC;
+	if (tloc && put_user(t, tloc))
+		return -EFAULT;
+	return t;
+}
+
+/*
+ * Sleeping.  An interrupted sleep reports the remaining time; restarting
+ * it through restart_syscall arrives with the signal work (issue 4), until
+ * then a signal ends the sleep with -EINTR.
+ */
+static long do_nanosleep(u64 deadline, u64 *remaining)
+{
+	int err = sleep_until(deadline);
+	u64 now = ktime_ns();
+	*remaining = now < deadline ? deadline - now : 0;
+	return err ? -EINTR : 0;
+}
+
+static int ts_to_ns(s64 sec, s64 nsec, u64 *ns)
+{
+	if (sec < 0 || nsec < 0 || nsec >= (s64)NSEC_PER_SEC)
+		return -EINVAL;
+	*ns = (u64)sec * NSEC_PER_SEC + nsec;
+	return 0;
+}
+
+static long nanosleep_common(int which, int flags, u64 req, u64 *rem)
+{
+	u64 now;
+	if (clock_read(which, &now))
+		return -EINVAL;
+	u64 deadline = ktime_ns() + req;
+	if (flags & 1) {		/* TIMER_ABSTIME */
+		deadline = req > now ? ktime_ns() + (req - now) : 0;
+	}
+	long r = do_nanosleep(deadline, rem);
+	if (flags & 1)
+		*rem = 0;
+	return r;
+}
+
+SYSCALL_DEFINE2(nanosleep, const struct timespec64 __user *, rqtp,
+		struct timespec64 __user *, rmtp)
+{
+	struct timespec64 ts;
+	u64 req, rem;
+	if (copy_from_user(&ts, rqtp, sizeof(ts)))
+		return -EFAULT;
+	if (ts_to_ns(ts.sec, ts.nsec, &req))
+		return -EINVAL;
+	long r = nanosleep_common(CLOCK_MONOTONIC, 0, req, &rem);
+	if (r == -EINTR && rmtp) {
+		struct timespec64 out = { rem / NSEC_PER_SEC, rem % NSEC_PER_SEC };
+		if (copy_to_user(rmtp, &out, sizeof(out)))
+			return -EFAULT;
+	}
+	return r;
+}
+
+COMPAT_SYSCALL_DEFINE2(nanosleep, const struct compat_timespec __user *, rqtp,
+		       struct compat_timespec __user *, rmtp)
+{
+	struct compat_timespec ts;
+	u64 req, rem;
+	if (copy_from_user(&ts, rqtp, sizeof(ts)))
+		return -EFAULT;
+	if (ts_to_ns(ts.sec, ts.nsec, &req))
+		return -EINVAL;
+	long r = nanosleep_common(CLOCK_MONOTONIC, 0, req, &rem);
+	if (r == -EINTR && rmtp) {
+		struct compat_timespec out = { rem / NSEC_PER_SEC, rem % NSEC_PER_SEC };
+		if (copy_to_user(rmtp, &out, sizeof(out)))
+			return -EFAULT;
+	}
+	return r;
+}
+
+SYSCALL_DEFINE4(clock_nanosleep, int, which, int, flags,
+		const struct timespec64 __user *, rqtp, struct timespec64 __user *, rmtp)
+{
+	struct timespec64 ts;
+	u64 req, rem;
+	if (copy_from_user(&ts, rqtp, sizeof(ts)))
+		return -EFAULT;
+	if (ts_to_ns(ts.sec, ts.nsec, &req))
+		return -EINVAL;
+	long r = nanosleep_common(which, flags, req, &rem);
+	if (r == -EINTR && rmtp && !(flags & 1)) {
+		struct timespec64 out = { rem / NSEC_PER_SEC, rem % NSEC_PER_SEC };
+		if (copy_to_user(rmtp, &out, sizeof(out)))
+			return -EFAULT;
+	}
+	return r;
+}
+
+COMPAT_SYSCALL_DEFINE4(clock_nanosleep, int, which, int, flags,
+		       const struct compat_timespec __user *, rqtp,
+		       struct compat_timespec __user *, rmtp)
+{
+	struct compat_timespec ts;
+	u64 req, rem;
+	if (copy_from_user(&ts, rqtp, sizeof(ts)))
+		return -EFAULT;
+	if (ts_to_ns(ts.sec, ts.nsec, &req))
+		return -EINVAL;
+	long r = nanosleep_common(which, flags, req, &rem);
+	if (r == -EINTR && rmtp && !(flags & 1)) {
+		struct compat_timespec out = { rem / NSEC_PER_SEC, rem % NSEC_PER_SEC };
+		if (copy_to_user(rmtp, &out, sizeof(out)))
+			return -EFAULT;
+	}
+	return r;
+}

@@ -1,0 +1,386 @@
+/*
+ * Mappings (VMAs), demand paging, and the memory system calls.
+ * Pages are allocated on first touch: the fault handler finds the VMA,
+ * checks the access against its protection and fills a fresh page - zeros,
+ * or file data up to file_end.
+ */
+#include <xentry/kernel.h>
+#include <xentry/mm.h>
+#include <xentry/vm.h>
+#include <xentry/fs.h>
+#include <xentry/sched.h>
+#include <xentry/syscalls.h>
+
+int map_user_page(struct mm *mm, unsigned long va, void *page, u32 prot);
+void *user_page(struct mm *mm, unsigned long va);
+void unmap_user_range(struct mm *mm, unsigned long start, unsigned long end);
+void protect_user_range(struct mm *mm, unsigned long start, unsigned long end, u32 prot);
+u64 *pml4_create(void);
+void pml4_destroy(u64 *pml4);
+int pml4_copy_user(u64 *dst, u64 *src);
+
+#define MMAP_BASE_64 0x7f0000000000UL
+#define MMAP_BASE_32 0xf7000000UL
+
+struct mm *mm_create(bool is32)
+{
+	struct mm *mm = kzalloc(sizeof(*mm));
+	if (!mm)
+		return NULL;
+	mm->pml4 = pml4_create();
+	if (!mm->pml4) {
+		kfree(mm);
+		return NULL;
+	}
+	mm->limit = is32 ? TASK_SIZE_32 : TASK_SIZE_MAX;
+	mm->mmap_base = is32 ? MMAP_BASE_32 : MMAP_BASE_64;
+	return mm;
+}
+
+static void vma_free(struct vma *v)
+{
+	if (v->ino)
+		inode_put(v->ino);
+	kfree(v);
+}
+
+void mm_destroy(struct mm *mm)
+{
+	if (!mm)
+		return;
+	struct vma *v = mm->vmas;
+	while (v) {
+		struct vma *n = v->next;
+		vma_free(v);
+		v = n;
+	}
+	pml4_destroy(mm->pml4);
+	kfree(mm);
+}
+
+struct mm *mm_copy(struct mm *old)
+{
+	struct mm *mm = kzalloc(sizeof(*mm));
+	if (!mm)
+		return NULL;
+	*mm = *old;
+	mm->vmas = NULL;
+	mm->pml4 = pml4_create();
+	struct vma **tail = &mm->vmas;
+	for (struct vma *v = old->vmas; v; v = v->next) {
+		struct vma *c = kmalloc(sizeof(*c));
+		if (!c)
+			goto fail;
+		*c = *v;
+		c->next = NULL;
+		if (c->ino)
+			inode_get(c->ino);
+		*tail = c;
+		tail = &c->next;
+	}
+	if (!mm->pml4 || pml4_copy_user(mm->pml4, old->pml4))
+		goto fail;
+	return mm;
+fail:
+	mm_destroy(mm);
+	return NULL;
+}
+
+struct vma *vma_find(struct mm *mm, unsigned long addr)
+{
+	for (struct vma *v = mm->vmas; v && v->start <= addr; v = v->next)
+		if (addr < v->end)
+			return v;
+	return NULL;
+}
+
+/* Split v so that a boundary falls at addr (start < addr < end). */
+static int vma_split(struct vma *v, unsigned long addr)
+{
+	struct vma *n = kmalloc(sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	*n = *v;
+	n->start = addr;
+	n->off = v->off + (addr - v->start);
+	if (n->ino)
+		inode_get(n->ino);
+	v->end = addr;
+	v->next = n;
+	return 0;
+}
+
+int vma_unmap(struct mm *mm, unsigned long start, unsigned long len)
+{
+	unsigned long end = start + len;
+	struct vma **pp = &mm->vmas;
+	while (*pp) {
+		struct vma *v = *pp;
+		if (v->end <= start) {
+			pp = &v->next;
+			continue;
+		}
+		if (v->start >= end)
+			break;
+		if (v->start < start) {
+			if (vma_split(v, start))
+				return -ENOMEM;
+			pp = &v->next;
+			continue;
+		}
+		if (v->end > end && vma_split(v, end))
+			return -ENOMEM;
+		unmap_user_range(mm, v->start, v->end);
+		*pp = v->next;
+		vma_free(v);
+	}
+	return 0;
+}
+
+int vma_map(struct mm *mm, unsigned long start, unsigned long len, u32 prot,
+	    u32 flags, struct inode *ino, u64 off, unsigned long file_end)
+{
+	if (vma_unmap(mm, start, len))
+		return -ENOMEM;
+	struct vma *n = kmalloc(sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	*n = (struct vma){ start, start + len, prot, flags, ino, off, file_end, NULL };
+	if (ino)
+		inode_get(ino);
+	struct vma **pp = &mm->vmas;
+	while (*pp && (*pp)->start < start)
+		pp = &(*pp)->next;
+	n->next = *pp;
+	*pp = n;
+	return 0;
+}
+
+static bool range_free(struct mm *mm, unsigned long start, unsigned long end)
+{
+	for (struct vma *v = mm->vmas; v; v = v->next)
+		if (v->start < end && start < v->end)
+			return false;
+	return true;
+}
+
+unsigned long vma_find_free(struct mm *mm, unsigned long len)
+{
+	unsigned long top = mm->mmap_base;
+	while (top >= len + PAGE_SIZE * 16) {
+		unsigned long start = top - len;
+		struct vma *clash = NULL;
+		for (struct vma *v = mm->vmas; v; v = v->next)
+			if (v->start < top && start < v->end)
+				clash = v;	/* the highest overlapping one */
+		if (!clash)
+			return start;
+		top = clash->start;
+	}
+	return 0;
+}
+
+static int fill_page(struct mm *mm, struct vma *v, unsigned long va)
+{
+	void *page = alloc_page();
+	if (!page)
+		return -ENOMEM;
+	if (v->ino && va < v->file_end) {
+		size_t n = MIN(PAGE_SIZE, v->file_end - va);
+		ssize_t r = inode_read(v->ino, page, n, v->off + (va - v->start));
+		if (r < 0) {
+			free_page(page);
+			return -EIO;
+		}
+	}
+	if (map_user_page(mm, va, page, v->prot)) {
+		free_page(page);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int populate_page(struct mm *mm, unsigned long va, bool write)
+{
+	va &= PAGE_MASK;
+	if (user_page(mm, va))
+		return 0;
+	struct vma *v = vma_find(mm, va);
+	if (!v)
+		return -EFAULT;
+	return fill_page(mm, v, va);
+}
+
+#define PF_PROT 1
+#define PF_WRITE 2
+#define PF_INSTR 16
+
+/* 0 if the fault at addr was a legitimate first touch and is now mapped. */
+int handle_user_page_fault(unsigned long addr, unsigned long error)
+{
+	struct mm *mm = current ? current->mm : NULL;
+	if (!mm || (error & PF_PROT))
+		return -EFAULT;		/* present page: a real violation */
+	struct vma *v = vma_find(mm, addr);
+	if (!v)
+		return -EFAULT;
+	if ((error & PF_WRITE) && !(v->prot & PROT_WRITE))
+		return -EFAULT;
+	if ((error & PF_INSTR) && !(v->prot & PROT_EXEC))
+		return -EFAULT;
+	if (!(v->prot & (PROT_READ | PROT_WRITE | PROT_EXEC)))
+		return -EFAULT;
+	return fill_page(mm, v, addr & PAGE_MASK);
+}
+
+#define MAP_SHARED 0x01
+#define MAP_PRIVATE 0x02
+#define MAP_SHARED_VALIDATE 0x03
+#define MAP_TYPE 0x0f
+#define MAP_FIXED 0x10
+#define MAP_ANONYMOUS 0x20
+#define MAP_FIXED_NOREPLACE 0x100000
+
+long do_mmap(unsigned long addr, unsigned long len, unsigned long prot,
+	     unsigned long flags, int fd, u64 off)
+{
+	struct mm *mm = current->mm;
+	struct inode *ino = NULL;
+	if (!len)
+		return -EINVAL;
+	if (off & ~PAGE_MASK)
+		return -EINVAL;
+	unsigned type = flags & MAP_TYPE;
+	if (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE)
+		return -EINVAL;
+	len = ALIGN_UP(len, PAGE_SIZE);
+	if (!len || len > mm->limit)
+		return -ENOMEM;
+	if (!(flags & MAP_ANONYMOUS)) {
+		int err = fd_get_inode_for_mmap(fd, type != MAP_PRIVATE && (prot & PROT_WRITE), &ino);
+		if (err)
+			return err;
+	}
+	long ret;
+	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+		ret = -EINVAL;
+		if (addr & ~PAGE_MASK)
+			goto out;
+		ret = -ENOMEM;
+		if (addr + len > mm->limit || addr + len < addr)
+			goto out;
+		ret = -EEXIST;
+		if ((flags & MAP_FIXED_NOREPLACE) && !(flags & MAP_FIXED) &&
+		    !range_free(mm, addr, addr + len))
+			goto out;
+	} else {
+		addr = ALIGN_UP(addr, PAGE_SIZE);
+		if (!addr || addr + len > mm->limit || !range_free(mm, addr, addr + len))
+			addr = vma_find_free(mm, len);
+		ret = -ENOMEM;
+		if (!addr)
+			goto out;
+	}
+	unsigned long file_end = ino ? addr + len : 0;
+	if (ino && (loff_t)off < inode_size(ino)) {
+		unsigned long avail = inode_size(ino) - off;
+		if (avail < len)
+			file_end = addr + avail;
+	} else if (ino) {
+		file_end = addr;	/* wholly past EOF: zeros (Linux would SIGBUS) */
+	}
+	ret = vma_map(mm, addr, len, prot & 7, 0, ino, off, file_end);
+	if (!ret)
+		ret = addr;
+out:
+	if (ino)
+		inode_put(ino);
+	return ret;
+}
+
+SYSCALL_DEFINE6(mmap, unsigned long, addr, unsigned long, len, unsigned long, prot,
+		unsigned long, flags, int, fd, unsigned long, off)
+{
+	return do_mmap(addr, len, prot, flags, fd, off);
+}
+
+/* i386 mmap2: the offset is in 4 KiB units, so files past 4 GiB fit. */
+COMPAT_SYSCALL_DEFINE6(ia32_mmap2, unsigned long, addr, unsigned long, len,
+		       unsigned long, prot, unsigned long, flags, int, fd,
+		       unsigned long, pgoff)
+{
+	return do_mmap(addr, len, prot, flags, fd, (u64)pgoff << PAGE_SHIFT);
+}
+
+SYSCALL_DEFINE2(munmap, unsigned long, addr, unsigned long, len)
+{
+	if ((addr & ~PAGE_MASK) || !len)
+		return -EINVAL;
+	len = ALIGN_UP(len, PAGE_SIZE);
+	if (addr + len > current->mm->limit || addr + len < addr)
+		return -EINVAL;
+	return vma_unmap(current->mm, addr, len);
+}
+
+SYSCALL_DEFINE3(mprotect, unsigned long, start, unsigned long, len, unsigned long, prot)
+{
+	struct mm *mm = current->mm;
+	if (start & ~PAGE_MASK)
+		return -EINVAL;
+	if (prot & ~7UL)
+		return -EINVAL;
+	unsigned long end = start + ALIGN_UP(len, PAGE_SIZE);
+	if (end < start)
+		return -ENOMEM;
+	if (end == start)
+		return 0;
+	/* Linux: the whole range must be mapped, else -ENOMEM. */
+	for (unsigned long a = start; a < end;) {
+		struct vma *v = vma_find(mm, a);
+		if (!v)
+			return -ENOMEM;
+		a = v->end;
+	}
+	for (struct vma *v = mm->vmas; v; v = v->next) {
+		if (v->end <= start || v->start >= end)
+			continue;
+		if (v->start < start) {
+			if (vma_split(v, start))
+				return -ENOMEM;
+			continue;
+		}
+		if (v->end > end && vma_split(v, end))
+			return -ENOMEM;
+		v->prot = prot;
+		protect_user_range(mm, v->start, v->end, prot);
+	}
+	return 0;
+}
+
+SYSCALL_DEFINE1(brk, unsigned long, newbrk)
+{
+	struct mm *mm = current->mm;
+	unsigned long old_end = ALIGN_UP(mm->brk, PAGE_SIZE);
+	unsigned long new_end = ALIGN_UP(newbrk, PAGE_SIZE);
+	/* Linux returns the current break for any refused request. */
+	if (newbrk < mm->brk_start || newbrk >= mm->limit)
+		return mm->brk;
+	if (new_end > old_end) {
+		if (!range_free(mm, old_end, new_end))
+			return mm->brk;
+		if (vma_map(mm, old_end, new_end - old_end, PROT_READ | PROT_WRITE,
+			    VMA_BRK, NULL, 0, 0))
+			return mm->brk;
+	} else if (new_end < old_end) {
+		vma_unmap(mm, new_end, old_end - new_end);
+	}
+	mm->brk = newbrk;
+	return newbrk;
+}
+
+SYSCALL_DEFINE3(madvise, unsigned long, start, unsigned long, len, int, advice)
+{
+	if (start & ~PAGE_MASK)
+		return -EINVAL;
+	return 0;	/* advice only: nothing to do for a kernel without swap */
+}

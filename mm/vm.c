@@ -1,0 +1,257 @@
+/*
+ * Page tables.  The kernel half (PML4 slots 256-511) is built once at boot
+ * and copied into every address space, so kernel mappings - the direct map
+ * of RAM, the kernel image, the stack area - are the same everywhere and
+ * later stack mappings (which only touch lower levels) appear in all of
+ * them at once.  docs/memory.md has the layout.
+ */
+#include <xentry/kernel.h>
+#include <xentry/mm.h>
+#include <xentry/vm.h>
+#include <asm/x86.h>
+
+#define PTE_P (1UL << 0)
+#define PTE_W (1UL << 1)
+#define PTE_U (1UL << 2)
+#define PTE_PS (1UL << 7)
+#define PTE_G (1UL << 8)
+#define PTE_NX (1UL << 63)
+#define PTE_ADDR 0x000ffffffffff000UL
+
+#define VMALLOC_START 0xffffc90000000000UL
+#define STACK_SLOT (KSTACK_PAGES * PAGE_SIZE + PAGE_SIZE)
+#define KSTACK_PAGES 4
+#define MAX_STACK_SLOTS 1024
+
+u64 *kernel_pml4;
+static u64 nx_bit;
+
+/* Boot-time tables live in .bss: they are needed before the direct map
+ * exists, and a .bss page's physical address is va - KERNEL_VMA. */
+static u64 boot_tables[9][512] __aligned(4096);
+#define KPHYS(va) ((unsigned long)(va) - KERNEL_VMA)
+
+void vm_init(unsigned long max_phys)
+{
+	extern struct cpuinfo boot_cpu;
+	nx_bit = boot_cpu.nx ? PTE_NX : 0;
+	u64 *pml4 = boot_tables[0];
+	u64 *direct_pdpt = boot_tables[1];
+	u64 *kernel_pdpt = boot_tables[2];
+	u64 *kernel_pd = boot_tables[3];
+	u64 *vmalloc_pdpt = boot_tables[4];
+	unsigned long gib = MIN(ALIGN_UP(max_phys, 1UL << 30) >> 30, 4UL);
+
+	/* Direct map: all RAM (up to 4 GiB) with 2 MiB pages, never executable. */
+	for (unsigned long g = 0; g < gib; g++) {
+		u64 *pd = boot_tables[5 + g];
+		for (int i = 0; i < 512; i++)
+			pd[i] = ((g << 30) + ((u64)i << 21)) | PTE_P | PTE_W | PTE_PS | PTE_G | nx_bit;
+		direct_pdpt[g] = KPHYS(pd) | PTE_P | PTE_W;
+	}
+	/* The kernel image: its first GiB of physical memory at -2 GiB. */
+	for (int i = 0; i < 512; i++)
+		kernel_pd[i] = ((u64)i << 21) | PTE_P | PTE_W | PTE_PS | PTE_G;
+	kernel_pdpt[510] = KPHYS(kernel_pd) | PTE_P | PTE_W;
+
+	pml4[(PAGE_OFFSET >> 39) & 511] = KPHYS(direct_pdpt) | PTE_P | PTE_W;
+	pml4[(VMALLOC_START >> 39) & 511] = KPHYS(vmalloc_pdpt) | PTE_P | PTE_W;
+	pml4[511] = KPHYS(kernel_pdpt) | PTE_P | PTE_W;
+	write_cr3(KPHYS(pml4));
+	kernel_pml4 = __va(KPHYS(pml4));
+}
+
+/* The PTE for va, creating missing tables if asked.  Tables below the
+ * PML4 of the user half carry PTE_U so the leaf decides access. */
+static u64 *pte_walk(u64 *pml4, unsigned long va, bool create)
+{
+	u64 *table = pml4;
+	for (int level = 3; level > 0; level--) {
+		u64 *e = &table[(va >> (12 + 9 * level)) & 511];
+		if (!(*e & PTE_P)) {
+			if (!create)
+				return NULL;
+			void *page = alloc_page();
+			if (!page)
+				return NULL;
+			*e = __pa(page) | PTE_P | PTE_W | (va < (1UL << 47) ? PTE_U : 0);
+		}
+		BUG_ON(*e & PTE_PS);
+		table = __va(*e & PTE_ADDR);
+	}
+	return &table[(va >> 12) & 511];
+}
+
+u64 pte_flags_for(u32 prot)
+{
+	u64 f = PTE_P | PTE_U;
+	if (prot & PROT_WRITE)
+		f |= PTE_W;
+	if (!(prot & PROT_EXEC))
+		f |= nx_bit;
+	return f;
+}
+
+int map_user_page(struct mm *mm, unsigned long va, void *page, u32 prot)
+{
+	u64 *pte = pte_walk(mm->pml4, va, true);
+	if (!pte)
+		return -ENOMEM;
+	*pte = __pa(page) | pte_flags_for(prot);
+	return 0;
+}
+
+/* The kernel address of a present user page, or NULL. */
+void *user_page(struct mm *mm, unsigned long va)
+{
+	u64 *pte = pte_walk(mm->pml4, va, false);
+	if (!pte || !(*pte & PTE_P))
+		return NULL;
+	return __va(*pte & PTE_ADDR);
+}
+
+static bool mm_is_current(struct mm *mm)
+{
+	return read_cr3() == __pa(mm->pml4);
+}
+
+void unmap_user_range(struct mm *mm, unsigned long start, unsigned long end)
+{
+	for (unsigned long va = start; va < end; va += PAGE_SIZE) {
+		u64 *pte = pte_walk(mm->pml4, va, false);
+		if (!pte || !(*pte & PTE_P))
+			continue;
+		free_page(__va(*pte & PTE_ADDR));
+		*pte = 0;
+		if (mm_is_current(mm))
+			invlpg(va);
+	}
+}
+
+void protect_user_range(struct mm *mm, unsigned long start, unsigned long end, u32 prot)
+{
+	for (unsigned long va = start; va < end; va += PAGE_SIZE) {
+		u64 *pte = pte_walk(mm->pml4, va, false);
+		if (!pte || !(*pte & PTE_P))
+			continue;
+		*pte = (*pte & PTE_ADDR) | pte_flags_for(prot);
+		if (mm_is_current(mm))
+			invlpg(va);
+	}
+}
+
+u64 *pml4_create(void)
+{
+	u64 *pml4 = alloc_page();
+	if (pml4)
+		memcpy(pml4 + 256, kernel_pml4 + 256, 256 * sizeof(u64));
+	return pml4;
+}
+
+/* Frees the user half: leaf pages and every table below the PML4. */
+void pml4_destroy(u64 *pml4)
+{
+	for (int i = 0; i < 256; i++) {
+		if (!(pml4[i] & PTE_P))
+			continue;
+		u64 *pdpt = __va(pml4[i] & PTE_ADDR);
+		for (int j = 0; j < 512; j++) {
+			if (!(pdpt[j] & PTE_P))
+				continue;
+			u64 *pd = __va(pdpt[j] & PTE_ADDR);
+			for (int k = 0; k < 512; k++) {
+				if (!(pd[k] & PTE_P))
+					continue;
+				u64 *pt = __va(pd[k] & PTE_ADDR);
+				for (int l = 0; l < 512; l++)
+					if (pt[l] & PTE_P)
+						free_page(__va(pt[l] & PTE_ADDR));
+				free_page(pt);
+			}
+			free_page(pd);
+		}
+		free_page(pdpt);
+	}
+	free_page(pml4);
+}
+
+/* fork: copy every present user page (no copy-on-write yet). */
+int pml4_copy_user(u64 *dst, u64 *src)
+{
+	for (int i = 0; i < 256; i++) {
+		if (!(src[i] & PTE_P))
+			continue;
+		u64 *pdpt = __va(src[i] & PTE_ADDR);
+		for (int j = 0; j < 512; j++) {
+			if (!(pdpt[j] & PTE_P))
+				continue;
+			u64 *pd = __va(pdpt[j] & PTE_ADDR);
+			for (int k = 0; k < 512; k++) {
+				if (!(pd[k] & PTE_P))
+					continue;
+				u64 *pt = __va(pd[k] & PTE_ADDR);
+				for (int l = 0; l < 512; l++) {
+					if (!(pt[l] & PTE_P))
+						continue;
+					unsigned long va = ((unsigned long)i << 39) |
+						((unsigned long)j << 30) | ((unsigned long)k << 21) |
+						((unsigned long)l << 12);
+					void *page = alloc_page();
+					if (!page)
+						return -ENOMEM;
+					memcpy(page, __va(pt[l] & PTE_ADDR), PAGE_SIZE);
+					u64 *pte = pte_walk(dst, va, true);
+					if (!pte) {
+						free_page(page);
+						return -ENOMEM;
+					}
+					*pte = __pa(page) | (pt[l] & ~PTE_ADDR);
+				}
+			}
+		}
+	}
+	return 0;
+}
+
+void switch_mm(struct mm *mm)
+{
+	u64 pa = __pa(mm ? mm->pml4 : kernel_pml4);
+	if (read_cr3() != pa)
+		write_cr3(pa);
+}
+
+/* Kernel stacks: KSTACK_PAGES mapped pages with an unmapped guard page
+ * below, so an overflow faults (into the double-fault stack) instead of
+ * silently corrupting whatever lies beneath. */
+static bool slot_used[MAX_STACK_SLOTS];
+
+void *vmap_stack(void)
+{
+	for (int s = 0; s < MAX_STACK_SLOTS; s++) {
+		if (slot_used[s])
+			continue;
+		unsigned long base = VMALLOC_START + s * STACK_SLOT + PAGE_SIZE;
+		for (int i = 0; i < KSTACK_PAGES; i++) {
+			void *page = alloc_page();
+			u64 *pte = page ? pte_walk(kernel_pml4, base + i * PAGE_SIZE, true) : NULL;
+			if (!pte)
+				panic("out of memory for kernel stacks");
+			*pte = __pa(page) | PTE_P | PTE_W | PTE_G | nx_bit;
+		}
+		slot_used[s] = true;
+		return (void *)base;
+	}
+	return NULL;
+}
+
+void vunmap_stack(void *base)
+{
+	unsigned long b = (unsigned long)base;
+	for (int i = 0; i < KSTACK_PAGES; i++) {
+		u64 *pte = pte_walk(kernel_pml4, b + i * PAGE_SIZE, false);
+		free_page(__va(*pte & PTE_ADDR));
+		*pte = 0;
+		invlpg(b + i * PAGE_SIZE);
+	}
+	slot_used[(b - PAGE_SIZE - VMALLOC_START) / STACK_SLOT] = false;
+}
