@@ -25,9 +25,10 @@ KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdinc \
 KASFLAGS := -D__ASSEMBLER__ -Iinclude -Iarch/x86/include -MMD -MP
 
 KSRCS := $(wildcard arch/x86/kernel/*.c arch/x86/entry/*.c arch/x86/lib/*.c \
-	kernel/*.c mm/*.c fs/*.c lib/*.c)
+	arch/x86/entry/vdso/*.c kernel/*.c mm/*.c fs/*.c lib/*.c)
 KASM := $(wildcard arch/x86/boot/*.S arch/x86/entry/*.S arch/x86/lib/*.S)
-KOBJS := $(patsubst %.c,$(OBJ)/%.o,$(KSRCS)) $(patsubst %.S,$(OBJ)/%.o,$(KASM))
+KOBJS := $(patsubst %.c,$(OBJ)/%.o,$(KSRCS)) $(patsubst %.S,$(OBJ)/%.o,$(KASM)) \
+	$(OBJ)/vdso32-image.o
 LDSCRIPT := arch/x86/kernel/xentry.ld
 SYSCALL_HDRS := $(GEN)/syscalls_64.h $(GEN)/syscalls_32.h
 
@@ -51,6 +52,28 @@ $(GEN)/syscalls_32.h: arch/x86/entry/syscalls/syscall_32.tbl tools/gen-syscalls.
 	$(Q)python3 tools/gen-syscalls.py $< ia32 $@
 
 $(OBJ)/arch/x86/entry/common.o: $(SYSCALL_HDRS)
+
+# The 32-bit vDSO: a real ELF shared object from its own linker script,
+# then embedded (bytes + symbol offsets for C) by tools/gen-vdso.py.
+VDSO_DIR := arch/x86/entry/vdso/vdso32
+VDSO_OBJS := $(OBJ)/vdso32/system_call.o $(OBJ)/vdso32/sigreturn.o
+$(OBJ)/vdso32/%.o: $(VDSO_DIR)/%.S
+	$(Q)mkdir -p $(dir $@)
+	$(Q)echo "  AS32    $<"
+	$(Q)$(CC) -m32 -c $< -o $@
+$(BUILD)/vdso32.so: $(VDSO_OBJS) $(VDSO_DIR)/vdso32.lds $(VDSO_DIR)/vdso32.map
+	$(Q)echo "  VDSO    $@"
+	$(Q)$(CC) -m32 -nostdlib -shared -Wl,-T,$(VDSO_DIR)/vdso32.lds \
+	    -Wl,--version-script=$(VDSO_DIR)/vdso32.map -Wl,-soname=linux-gate.so.1 \
+	    -Wl,--hash-style=both -Wl,--eh-frame-hdr -Wl,-z,max-page-size=4096 \
+	    -Wl,--build-id=none -o $@ $(VDSO_OBJS)
+$(GEN)/vdso32-image.S $(GEN)/vdso32-offsets.h: $(BUILD)/vdso32.so tools/gen-vdso.py
+	$(Q)mkdir -p $(GEN)
+	$(Q)nm $< > $(BUILD)/vdso32.nm
+	$(Q)python3 tools/gen-vdso.py $< $(BUILD)/vdso32.nm $(GEN)/vdso32-image.S $(GEN)/vdso32-offsets.h
+$(OBJ)/vdso32-image.o: $(GEN)/vdso32-image.S
+	$(Q)$(CC) $(KASFLAGS) -c $< -o $@
+$(OBJ)/arch/x86/entry/vdso/vdso32-setup.o: $(GEN)/vdso32-offsets.h
 
 $(OBJ)/%.o: %.c
 	$(Q)mkdir -p $(dir $@)

@@ -247,6 +247,11 @@ long do_execve(const char *path, struct argbuf *args, struct argbuf *envs)
 		goto out;
 	}
 	mm->brk_start = mm->brk = brk;
+	if (img.is32) {
+		err = vdso32_map(mm);
+		if (err)
+			goto out;
+	}
 	err = vma_map(mm, mm->limit - STACK_SIZE, STACK_SIZE,
 		      PROT_READ | PROT_WRITE | (exec_stack ? PROT_EXEC : 0), VMA_STACK,
 		      NULL, 0, 0);
@@ -259,7 +264,11 @@ long do_execve(const char *path, struct argbuf *args, struct argbuf *envs)
 	switch_mm(mm);
 	u32 a, b, c, d;
 	cpuid(1, 0, &a, &b, &c, &d);
+	/* Linux puts the vDSO entries first (ARCH_DLINFO); a 64-bit task has
+	 * no vDSO here, so it starts after those two pairs. */
 	unsigned long aux[] = {
+		AT_SYSINFO, img.is32 ? vdso32_sym(mm, 0) : 0,
+		AT_SYSINFO_EHDR, mm->vdso32,
 		AT_HWCAP, d, AT_PAGESZ, PAGE_SIZE, AT_CLKTCK, 100,
 		AT_PHDR, phdr_addr, AT_PHENT, img.phentsize, AT_PHNUM, img.phnum,
 		AT_BASE, 0, AT_FLAGS, 0, AT_ENTRY, img.entry + bias,
@@ -268,7 +277,9 @@ long do_execve(const char *path, struct argbuf *args, struct argbuf *envs)
 	};
 	struct pt_regs *regs = t->regs;
 	unsigned long sp;
-	err = setup_stack(mm, img.is32, path, args, envs, aux, ARRAY_SIZE(aux) / 2, &sp);
+	int skip = img.is32 ? 0 : 2;
+	err = setup_stack(mm, img.is32, path, args, envs, aux + 2 * skip,
+			  ARRAY_SIZE(aux) / 2 - skip, &sp);
 	if (err) {
 		t->mm = old_mm;
 		switch_mm(old_mm);

@@ -17,6 +17,7 @@ void vm_init(unsigned long max_phys);
 void cpu_init(void);
 void irq_init(void);
 void time_init(void);
+void vdso32_init(void);
 void rlimits_init(struct task *t);
 struct task *task_alloc(void);
 long exec_init(const char *path, const char *argv, size_t alen, int argc,
@@ -160,6 +161,7 @@ void kmain(u32 mbi_phys, u32 magic)
 	printk("memory: %lu MiB, %lu pages free\n", max_phys >> 20, free_page_count());
 
 	cpu_init();
+	vdso32_init();
 	irq_init();
 	time_init();
 	if (!initrd)

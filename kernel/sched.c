@@ -149,6 +149,14 @@ void schedule(void)
 	load_user_segments(next);
 	asm volatile("fxrstor64 %0" : : "m"(next->fpu));
 	percpu0.curr_task = next;
+	/*
+	 * AMD's SYSRET loads the SS selector but leaves its hidden attributes
+	 * alone.  An interrupt from user mode leaves SS NULL; if `next` then
+	 * returns by SYSRET, 32-bit code would run with an unusable SS.  A
+	 * valid kernel SS before switching makes SYSRET's result sane.
+	 */
+	if (boot_cpu.amd)
+		asm volatile("movl %0, %%ss" : : "r"(GDT_KERNEL_DS));
 	static unsigned long dummy_ksp;
 	__switch_to_asm(prev ? &prev->ksp : &dummy_ksp, next->ksp);
 }

@@ -9,6 +9,11 @@
 
 #define VMA_STACK 1
 #define VMA_BRK 2
+#define VMA_VDSO 4
+
+/* Where the 32-bit vDSO goes: above the top-down mmap area, below the
+ * stack's 8 MiB. */
+#define VDSO32_BASE 0xf7ff0000UL
 
 struct inode;
 
@@ -33,6 +38,7 @@ struct mm {
 	unsigned long brk_start, brk;
 	unsigned long mmap_base;	/* top-down search starts here */
 	unsigned long limit;		/* end of the user range for this ABI */
+	unsigned long vdso32;		/* base of the 32-bit vDSO, 0 if none */
 };
 
 #define TASK_SIZE_MAX ((1UL << 47) - 4096)
@@ -57,5 +63,11 @@ int populate_page(struct mm *mm, unsigned long va, bool write);
 void *vmap_stack(void);
 void vunmap_stack(void *base);
 extern u64 *kernel_pml4;
+
+/* The 32-bit vDSO (arch/x86/entry/vdso/vdso32-setup.c). */
+int vdso32_map(struct mm *mm);
+unsigned long vdso32_landing_pad(struct mm *mm);
+unsigned long vdso32_sym(struct mm *mm, int which);	/* 0 vsyscall, 1 sigreturn, 2 rt_sigreturn */
+extern const char *vdso32_mode;
 
 #endif

@@ -10,13 +10,29 @@
 #include <xentry/sched.h>
 #include <xentry/syscalls.h>
 #include <asm/ptrace.h>
+#include <xentry/uaccess.h>
+#include <xentry/vm.h>
+#include <uapi/xentry_stats.h>
 #include "syscalls_64.h"
 #include "syscalls_32.h"
+
+/* How syscalls returned (one CPU: no per-CPU array needed yet). */
+static struct xentry_exit_stats exit_stats;
+
+static bool refuse(enum xentry_refusal why)
+{
+	exit_stats.refused[why]++;
+	exit_stats.iret++;
+	return false;
+}
 
 /* One past the highest user address a 64-bit task may map: 2^47 minus a
  * page.  The top page stays unmapped so no SYSCALL can sit at its end and
  * leave RCX non-canonical (Intel's SYSRET #GP, see sysret64_allowed). */
 #define TASK_SIZE_MAX ((1UL << 47) - 4096)
+
+long __x64_sys_xentry_exit_stats(const struct pt_regs *regs);
+long __ia32_sys_xentry_exit_stats(const struct pt_regs *regs);
 
 long sys_ni_syscall(const struct pt_regs *regs)
 {
@@ -52,19 +68,22 @@ static bool sysret64_allowed(const struct pt_regs *regs)
 {
 	/* SYSRET takes RIP and RFLAGS from RCX and R11; a frame changed by
 	 * execve, a signal or a tracer may no longer have them equal. */
-	if (regs->cx != regs->ip || regs->r11 != regs->flags)
-		return false;
+	if (regs->cx != regs->ip)
+		return refuse(XENTRY_REFUSE_CX_NE_IP);
+	if (regs->r11 != regs->flags)
+		return refuse(XENTRY_REFUSE_R11_NE_FLAGS);
 	/* SYSRET can only produce CS 0x33 / SS 0x2b. */
 	if (regs->cs != USER_CS || regs->ss != USER_DS)
-		return false;
+		return refuse(XENTRY_REFUSE_CS_SS);
 	/* A non-canonical RCX makes Intel's SYSRET #GP in ring 0 with the
 	 * user's RSP already loaded: a user-controlled kernel stack. */
 	if (regs->ip >= TASK_SIZE_MAX)
-		return false;
+		return refuse(XENTRY_REFUSE_NONCANONICAL);
 	/* SYSRET cannot restore RF, and with TF it would trap on the first
 	 * user instruction without the single-step semantics IRET gives. */
 	if (regs->flags & (X86_EFLAGS_RF | X86_EFLAGS_TF))
-		return false;
+		return refuse(XENTRY_REFUSE_RF_TF);
+	exit_stats.sysretq++;
 	return true;
 }
 
@@ -75,18 +94,91 @@ bool do_syscall_64(struct pt_regs *regs, int nr)
 	 * the unsigned compare sends negative numbers to -ENOSYS too. */
 	if (likely((unsigned int)nr < X64_NR_syscalls))
 		regs->ax = x64_sys_call_table[nr](regs);
+	else if (nr == XENTRY_NR_exit_stats)
+		regs->ax = __x64_sys_xentry_exit_stats(regs);
 	exit_to_user_mode(regs);
 	return sysret64_allowed(regs);
+}
+
+/* The i386 table, for all three 32-bit entries. */
+static void dispatch_ia32(struct pt_regs *regs)
+{
+	unsigned int nr = (unsigned int)regs->orig_ax;
+	if (likely(nr < IA32_NR_syscalls))
+		regs->ax = ia32_sys_call_table[nr](regs);
+	else if (nr == XENTRY_NR_exit_stats)
+		regs->ax = __ia32_sys_xentry_exit_stats(regs);
+	/* The i386 ABI returns a 32-bit value: a 64-bit caller of int $0x80
+	 * sees it sign-extended, as on Linux. */
+	regs->ax = (unsigned long)(long)(int)regs->ax;
 }
 
 /* Called by entry_INT80_compat, for 32-bit and 64-bit callers alike. */
 void do_int80_syscall_32(struct pt_regs *regs)
 {
-	unsigned int nr = (unsigned int)regs->orig_ax;
-	if (likely(nr < IA32_NR_syscalls))
-		regs->ax = ia32_sys_call_table[nr](regs);
-	/* The i386 ABI returns a 32-bit value: a 64-bit caller of int $0x80
-	 * sees it sign-extended, as on Linux. */
-	regs->ax = (unsigned long)(long)(int)regs->ax;
+	dispatch_ia32(regs);
 	exit_to_user_mode(regs);
+	refuse(XENTRY_REFUSE_INT80);
+}
+
+/*
+ * May this 32-bit fast syscall return with SYSRETL?  SYSRETL sets CS/SS
+ * to 0x23/0x2b, EIP from ECX and EFLAGS from R11 (RF and VM forced clear);
+ * the asm loads ECX and R11 from the frame, so only what SYSRETL cannot
+ * express needs checking.  NT is fine: it comes back through R11.
+ */
+static bool sysret32_allowed(const struct pt_regs *regs)
+{
+	if (regs->cs != USER32_CS || regs->ss != USER_DS)
+		return refuse(XENTRY_REFUSE_CS_SS);
+	/* ECX/EDX/EBP are clobbered by the fast return; only the landing pad
+	 * restores them.  A restart (IP - 2), a signal or a tracer moves IP. */
+	if (regs->ip != vdso32_landing_pad(current->mm))
+		return refuse(XENTRY_REFUSE_NOT_LANDING_PAD);
+	if (regs->flags & (X86_EFLAGS_RF | X86_EFLAGS_TF))
+		return refuse(XENTRY_REFUSE_RF_TF);
+	if (regs->flags & X86_EFLAGS_VM)
+		return refuse(XENTRY_REFUSE_VM);
+	exit_stats.sysretl++;
+	return true;
+}
+
+/*
+ * Called by entry_SYSENTER_compat and entry_SYSCALL_compat alike: both
+ * prologues left the user stack pointer in regs->sp and argument 2 in
+ * regs->cx.  This turns the frame into exactly what an `int $0x80` at
+ * landing_pad - 2 would have built - after it, no one can tell the paths
+ * apart.  Returns true if SYSRETL may be used.
+ */
+bool do_fast_syscall_32(struct pt_regs *regs)
+{
+	u32 arg6;
+	regs->ip = vdso32_landing_pad(current->mm);
+	/* The vDSO pushed the user's EBP (argument 6) last, so it is the
+	 * word at the user stack pointer. */
+	if (get_user(arg6, (u32 __user *)(regs->sp & 0xffffffffUL))) {
+		/* As Linux: the call fails with -EFAULT and returns by IRET to
+		 * the landing pad, whose pops fault on the same bad stack, so
+		 * the task takes a SIGSEGV in user mode. */
+		regs->ax = -EFAULT;
+		exit_to_user_mode(regs);
+		return refuse(XENTRY_REFUSE_BAD_STACK);
+	}
+	regs->bp = arg6;
+	dispatch_ia32(regs);
+	exit_to_user_mode(regs);
+	return sysret32_allowed(regs);
+}
+
+SYSCALL_DEFINE2(xentry_exit_stats, struct xentry_exit_stats __user *, buf, int, flags)
+{
+	strlcpy(exit_stats.vdso32_mode, vdso32_mode, sizeof(exit_stats.vdso32_mode));
+	if (copy_to_user(buf, &exit_stats, sizeof(exit_stats)))
+		return -EFAULT;
+	if (flags & XENTRY_STATS_RESET) {
+		/* The counters restart from this very call: its own return is
+		 * counted into the fresh set. */
+		memset(&exit_stats, 0, sizeof(exit_stats));
+	}
+	return sizeof(exit_stats);
 }

@@ -30,16 +30,111 @@ entry_INT80_compat:
 	jmp	return_to_user_iret
 
 /*
- * entry_SYSCALL_compat - SYSCALL from compat mode (AMD; Intel raises #UD).
- * Until the 32-bit fast path exists this only refuses: -ENOSYS and straight
- * back.  RCX/R11 hold the return EIP/EFLAGS exactly as SYSRETL needs them.
+ * entry_SYSENTER_compat - SYSENTER from a 32-bit task (Intel), through the
+ * vDSO's `mov %esp,%ebp; sysenter` (or a program that hard-codes it).
+ *
+ * SYSENTER saves NOTHING: RSP and RIP come from the SYSENTER MSRs (RSP is
+ * this CPU's small entry stack), CS/SS are kernel.  IF and VM are cleared,
+ * but TF, NT, AC and DF survive into ring 0 as the user set them.
+ * Registers: EAX = number; EBX ECX EDX ESI EDI = arguments 1-5; EBP = the
+ * user's ESP, whose first word is argument 6 (the vDSO pushed EBP there).
+ * The return address is implied: the vDSO's int80_landing_pad, which C
+ * writes into the frame.  Until the popfq below, a user TF makes every
+ * instruction here trap; do_debug() lets those #DBs pass (see traps.c).
+ */
+	.globl entry_SYSENTER_compat
+entry_SYSENTER_compat:
+	swapgs
+	movq	%gs:PERCPU_KERNEL_RSP, %rsp
+	cld				/* C assumes DF clear; the user's DF is in the frame */
+	movl	%eax, %eax
+	movl	%ebp, %ebp
+	pushq	$USER_DS			/* pt_regs->ss */
+	pushq	%rbp				/* pt_regs->sp: the user ESP, from EBP */
+	pushfq					/* pt_regs->flags */
+	orl	$X86_EFLAGS_IF_VAL, (%rsp)	/* IF was on in user mode; SYSENTER cleared it */
+	pushq	$USER32_CS			/* pt_regs->cs */
+	pushq	$0				/* pt_regs->ip: set by C */
+	pushq	%rax				/* pt_regs->orig_ax */
+	pushq	%rdi
+	PUSH_REGS_BELOW_DI rax=$-ENOSYS_VAL
+	/*
+	 * NT would make a later IRET a task return (#GP), AC would open SMAP,
+	 * TF would keep trapping: take them out of the live flags now.  The
+	 * user's values are safe in the frame and come back on return.
+	 */
+	testl	$(X86_EFLAGS_NT_VAL | X86_EFLAGS_AC_VAL | X86_EFLAGS_TF_VAL), PTREGS_FLAGS(%rsp)
+	jnz	.Lsysenter_fix_flags
+.Lsysenter_flags_done:
+	.globl entry_SYSENTER_compat_end
+entry_SYSENTER_compat_end:
+	movq	%rsp, %rdi
+	call	do_fast_syscall_32
+	testb	%al, %al
+	jz	return_to_user_iret
+	jmp	sysretl_to_user
+.Lsysenter_fix_flags:
+	pushq	$X86_EFLAGS_FIXED_VAL
+	popfq
+	jmp	.Lsysenter_flags_done
+
+/*
+ * entry_SYSCALL_compat - SYSCALL from a 32-bit task (AMD; Intel raises
+ * #UD), through the vDSO's `mov %ecx,%ebp; syscall`.
+ *
+ * The CPU has: RCX = return EIP (ignored: C substitutes the landing pad),
+ * R11 = EFLAGS, RFLAGS masked by MSR_SYSCALL_MASK, RSP still the user's.
+ * Registers: EAX = number; EBX = arg 1; EBP = arg 2 (ECX was needed for
+ * the return address); EDX ESI EDI = args 3-5; argument 6 is at 0(%esp).
+ * The frame stores EBP in the cx slot, so that C finds arg 2 where an
+ * int $0x80 would have left it.
  */
 	.globl entry_SYSCALL_compat
 entry_SYSCALL_compat:
-	movl	$-ENOSYS_VAL, %eax
-	sysretl
+	swapgs
+	movq	%rsp, %gs:PERCPU_USER_RSP
+	movq	%gs:PERCPU_KERNEL_RSP, %rsp
+	movl	%eax, %eax
+	pushq	$USER_DS			/* pt_regs->ss */
+	pushq	%gs:PERCPU_USER_RSP		/* pt_regs->sp */
+	movl	$0, 4(%rsp)			/* ...only ESP means anything */
+	pushq	%r11				/* pt_regs->flags */
+	pushq	$USER32_CS			/* pt_regs->cs */
+	pushq	%rcx				/* pt_regs->ip: replaced by C */
+	pushq	%rax				/* pt_regs->orig_ax */
+	pushq	%rdi
+	pushq	%rsi
+	pushq	%rdx
+	pushq	%rbp				/* pt_regs->cx: argument 2 */
+	pushq	$-ENOSYS_VAL			/* pt_regs->ax */
+	pushq	%r8
+	pushq	%r9
+	pushq	%r10
+	pushq	%r11
+	pushq	%rbx
+	pushq	%rbp
+	pushq	%r12
+	pushq	%r13
+	pushq	%r14
+	pushq	%r15
+	movq	%rsp, %rdi
+	call	do_fast_syscall_32
+	testb	%al, %al
+	jz	return_to_user_iret
+	/* fall through */
 
-	.globl entry_SYSENTER_compat
-entry_SYSENTER_compat:
-	ud2
+/*
+ * SYSRETL, for both fast entries (Linux has done so for SYSENTER callers
+ * since 4.1: cheaper than SYSEXIT, and Intel accepts SYSRETL to compat
+ * mode).  It loads EIP from ECX and EFLAGS from R11 and nothing else, so
+ * those two are clobbered - the landing pad restores ECX, and R11 is
+ * invisible to 32-bit code.  R8-R10 and R12-R15 come back as they were.
+ */
+sysretl_to_user:
+	POP_REGS
+	movl	PTREGS_IP - PTREGS_ORIG_AX(%rsp), %ecx
+	movl	PTREGS_FLAGS - PTREGS_ORIG_AX(%rsp), %r11d
+	movl	PTREGS_SP - PTREGS_ORIG_AX(%rsp), %esp
+	swapgs
+	sysretl
 	.section .note.GNU-stack,"",@progbits

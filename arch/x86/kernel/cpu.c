@@ -50,6 +50,7 @@ struct desc_ptr { u16 limit; u64 base; } __packed;
 /* Double faults run on their own stack: a kernel stack overflow hits the
  * guard page, and the #PF that follows could not push its frame. */
 static u8 df_stack[8192] __aligned(16);
+static u8 sysenter_stack[4096] __aligned(16);
 
 extern void *const idt_stub_table[48];
 extern char entry_INT80_compat[], entry_SYSCALL_64[], entry_SYSCALL_compat[];
@@ -168,8 +169,12 @@ void cpu_init(void)
 	      X86_EFLAGS_ZF | X86_EFLAGS_SF | X86_EFLAGS_TF | X86_EFLAGS_IF |
 	      X86_EFLAGS_DF | X86_EFLAGS_OF | X86_EFLAGS_IOPL | X86_EFLAGS_NT |
 	      X86_EFLAGS_RF | X86_EFLAGS_AC | X86_EFLAGS_ID);
-	wrmsr(MSR_IA32_SYSENTER_CS, 0);	/* until the compat SYSENTER path exists:
-					 * SYSENTER then #GPs -> SIGSEGV */
+	/* SYSENTER lands on a small per-CPU stack (it saves nothing, so this
+	 * stack only ever holds a #DB frame from a user's TF, see traps.c);
+	 * the prologue switches to the task's stack at once. */
+	wrmsr(MSR_IA32_SYSENTER_CS, GDT_KERNEL_CS);
+	wrmsr(MSR_IA32_SYSENTER_ESP, (u64)sysenter_stack + sizeof(sysenter_stack));
+	wrmsr(MSR_IA32_SYSENTER_EIP, (u64)entry_SYSENTER_compat);
 
 	/* FPU/SSE for user programs; the kernel itself never touches them. */
 	write_cr0((read_cr0() & ~(X86_CR0_EM | X86_CR0_TS)) | X86_CR0_MP | X86_CR0_NE);

@@ -80,6 +80,15 @@ static void do_exception(struct pt_regs *regs, unsigned long vector)
 		force_sig(11);
 		return;
 	}
+	/*
+	 * SYSENTER keeps the user's TF, so each instruction of its prologue
+	 * traps until the prologue's popfq clears it; the user's TF is already
+	 * saved in its frame by then.  Those #DBs are expected: resume.
+	 */
+	extern char entry_SYSENTER_compat[], entry_SYSENTER_compat_end[];
+	if (vector == 1 && !user_mode(regs) && regs->ip >= (unsigned long)entry_SYSENTER_compat &&
+	    regs->ip <= (unsigned long)entry_SYSENTER_compat_end)
+		return;
 	if (!user_mode(regs)) {
 		/* A #GP inside a uaccess routine (non-canonical user pointer). */
 		if (vector == 13 && fixup_exception(regs))

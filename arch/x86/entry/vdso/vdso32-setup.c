@@ -1,0 +1,92 @@
+/*
+ * The 32-bit vDSO: choosing its entry instruction once at boot, and
+ * mapping it into every 32-bit process.
+ *
+ * The image (arch/x86/entry/vdso/vdso32/, embedded by tools/gen-vdso.py)
+ * carries a 4-byte NOP at vdso32_patch_site.  vdso32_init() overwrites it
+ * with the SYSENTER or SYSCALL sequence the CPU supports - or leaves the
+ * NOP, so the int $0x80 after it is the entry - before any process exists.
+ */
+#include <xentry/kernel.h>
+#include <xentry/mm.h>
+#include <xentry/vm.h>
+#include <xentry/sched.h>
+#include <asm/x86.h>
+#include "vdso32-offsets.h"
+
+extern u8 vdso32_image[];
+extern const unsigned long vdso32_image_size;
+const char *boot_option(const char *key);
+int map_user_page(struct mm *mm, unsigned long va, void *page, u32 prot);
+
+static const u8 seq_sysenter[4] = { 0x89, 0xe5, 0x0f, 0x34 };	/* mov %esp,%ebp; sysenter */
+static const u8 seq_syscall[4] = { 0x89, 0xcd, 0x0f, 0x05 };	/* mov %ecx,%ebp; syscall */
+
+const char *vdso32_mode = "int80";
+
+/*
+ * Intel CPUs run SYSENTER from compat mode but raise #UD for compat
+ * SYSCALL; AMD CPUs are the other way round in long mode.  So the vendor,
+ * not a feature bit, decides (TCG would even run both: nothing else would
+ * catch a wrong choice, which is why the tests check the patched bytes).
+ */
+void vdso32_init(void)
+{
+	const char *opt = boot_option("vdso32");
+	const char *mode = "int80";
+	if (opt)
+		mode = opt;
+	else if (boot_cpu.intel && boot_cpu.sep)
+		mode = "sysenter";
+	else if (boot_cpu.amd && boot_cpu.syscall)
+		mode = "syscall";
+	u8 *site = vdso32_image + VDSO32_SYM_vdso32_patch_site;
+	if (!strcmp(mode, "sysenter")) {
+		memcpy(site, seq_sysenter, 4);
+		vdso32_mode = "sysenter";
+	} else if (!strcmp(mode, "syscall")) {
+		memcpy(site, seq_syscall, 4);
+		vdso32_mode = "syscall";
+	} else {
+		vdso32_mode = "int80";
+		if (strcmp(mode, "int80"))
+			printk("vdso32: unknown vdso32=%s, using int80\n", mode);
+	}
+	printk("vdso32: entry by %s (%lu bytes)\n", vdso32_mode, vdso32_image_size);
+}
+
+/* Each process gets its own copy: mappings here are all private, and a
+ * page or two per 32-bit process costs less than sharing would in code. */
+int vdso32_map(struct mm *mm)
+{
+	unsigned long len = VDSO32_IMAGE_PAGES * PAGE_SIZE;
+	int err = vma_map(mm, VDSO32_BASE, len, PROT_READ | PROT_EXEC, VMA_VDSO, NULL, 0, 0);
+	if (err)
+		return err;
+	for (unsigned long off = 0; off < len; off += PAGE_SIZE) {
+		u8 *page = alloc_page();
+		if (!page)
+			return -ENOMEM;
+		size_t n = MIN(PAGE_SIZE, vdso32_image_size > off ? vdso32_image_size - off : 0);
+		memcpy(page, vdso32_image + off, n);
+		err = map_user_page(mm, VDSO32_BASE + off, page, PROT_READ | PROT_EXEC);
+		if (err) {
+			free_page(page);
+			return err;
+		}
+	}
+	mm->vdso32 = VDSO32_BASE;
+	return 0;
+}
+
+unsigned long vdso32_landing_pad(struct mm *mm)
+{
+	return mm->vdso32 + VDSO32_SYM_int80_landing_pad;
+}
+
+unsigned long vdso32_sym(struct mm *mm, int which)
+{
+	static const unsigned long off[] = { VDSO32_SYM_kernel_vsyscall,
+		VDSO32_SYM_kernel_sigreturn, VDSO32_SYM_kernel_rt_sigreturn };
+	return mm->vdso32 + off[which];
+}

@@ -1,0 +1,431 @@
+/*
+ * Inodes of the RAM filesystem: allocation and lifetime, directory
+ * entries, and the page array that holds a regular file's bytes.
+ *
+ * Lifetime: an inode is freed when nobody names it (nlink == 0, or it is
+ * anonymous like a pipe) and nobody uses it (count == 0).  So a file that
+ * is unlinked while open stays readable until its last close, as on Linux.
+ *
+ * File data lives in individually allocated 4 KiB pages, reached through
+ * an array of page pointers that grows by doubling.  That keeps every
+ * allocation small (a 1 MiB binary needs 256 pages and a 2 KiB array),
+ * gives sparse files for free (a NULL slot is a hole and reads as zeros),
+ * and maps directly onto what mmap will want: one page per file page.
+ */
+#include <xentry/kernel.h>
+#include <xentry/mm.h>
+#include <xentry/sched.h>
+#include "internal.h"
+
+/* 4 GiB: beyond this a write gets EFBIG (Linux's tmpfs allows far more,
+ * but then the page-pointer array alone would be unreasonably large). */
+#define REG_MAX_PAGES (1UL << 20)
+#define REG_MAX_BYTES ((loff_t)(REG_MAX_PAGES << PAGE_SHIFT))
+
+bool fs_unpacking;
+static unsigned long next_ino = 1;	/* the root gets 1, as on Linux */
+
+s64 fs_now(void)
+{
+	return (s64)ktime_real_ns();
+}
+
+struct inode *inode_new(mode_t mode)
+{
+	struct inode *ino = kzalloc(sizeof(*ino));
+
+	if (!ino)
+		return NULL;
+	ino->ino = next_ino++;
+	ino->mode = mode;
+	ino->count = 1;
+	ino->dev = ROOTFS_DEV;
+	ino->atime = ino->mtime = ino->ctime = fs_now();
+	if (S_ISDIR(mode)) {
+		/* tmpfs reports an empty directory as 2 entries: . and .. */
+		ino->size = 2 * BOGO_DIRENT_SIZE;
+		ino->u.dir.next_cookie = 2;	/* 0 and 1 are . and .. */
+	}
+	return ino;
+}
+
+void inode_touch(struct inode *ino, bool mtime)
+{
+	if (fs_unpacking)	/* initramfs sets the archive's times itself */
+		return;
+	ino->ctime = fs_now();
+	if (mtime)
+		ino->mtime = ino->ctime;
+}
+
+static void free_data(struct inode *ino)
+{
+	if (S_ISREG(ino->mode)) {
+		for (size_t i = 0; i < ino->u.reg.nslots; i++)
+			if (ino->u.reg.pages[i])
+				free_page(ino->u.reg.pages[i]);
+		if (ino->u.reg.pages)
+			kfree(ino->u.reg.pages);
+	} else if (S_ISDIR(ino->mode)) {
+		/* rmdir only removes empty directories, so no entries remain;
+		 * the reference on the parent is what kept ".." valid. */
+		struct inode *parent = ino->u.dir.parent;
+		if (parent && parent != ino)
+			inode_put(parent);
+	} else if (S_ISLNK(ino->mode) && ino->u.lnk.target) {
+		kfree(ino->u.lnk.target);
+	}
+}
+
+static void maybe_free(struct inode *ino)
+{
+	if (ino->count == 0 && (ino->nlink == 0 || ino->anon)) {
+		free_data(ino);
+		kfree(ino);
+	}
+}
+
+void inode_get(struct inode *ino)
+{
+	ino->count++;
+}
+
+void inode_put(struct inode *ino)
+{
+	if (!ino)
+		return;
+	BUG_ON(ino->count == 0);
+	ino->count--;
+	maybe_free(ino);
+}
+
+bool inode_is_reg(const struct inode *ino)
+{
+	return S_ISREG(ino->mode);
+}
+
+bool inode_is_exec(const struct inode *ino)
+{
+	return (ino->mode & S_IXUGO) != 0;
+}
+
+loff_t inode_size(const struct inode *ino)
+{
+	return ino->size;
+}
+
+/* ---- directories ---- */
+
+bool dir_is_dead(const struct inode *dir)
+{
+	return dir->nlink == 0;
+}
+
+bool dir_is_empty(const struct inode *dir)
+{
+	return dir->u.dir.head == NULL;
+}
+
+static struct dirent *find_entry(struct inode *dir, const char *name, size_t len,
+				 struct dirent ***linkp)
+{
+	struct dirent **pp = &dir->u.dir.head;
+
+	for (struct dirent *d = *pp; d; pp = &d->next, d = d->next) {
+		if (d->len == len && memcmp(d->name, name, len) == 0) {
+			if (linkp)
+				*linkp = pp;
+			return d;
+		}
+	}
+	return NULL;
+}
+
+struct inode *dir_find(struct inode *dir, const char *name, size_t len)
+{
+	struct dirent *d = find_entry(dir, name, len, NULL);
+
+	return d ? d->inode : NULL;
+}
+
+int dir_link(struct inode *dir, const char *name, size_t len, struct inode *ino)
+{
+	struct dirent *d;
+
+	if (len == 0 || len > NAME_MAX)
+		return -ENAMETOOLONG;
+	d = kmalloc(sizeof(*d) + len + 1);
+	if (!d)
+		return -ENOSPC;
+	memcpy(d->name, name, len);
+	d->name[len] = '\0';
+	d->len = (u16)len;
+	d->inode = ino;
+	d->next = NULL;
+	/* Entries are appended, so cookies increase along the list and a
+	 * readdir position survives removals (see readdir.c). */
+	d->cookie = dir->u.dir.next_cookie++;
+	if (dir->u.dir.tail)
+		dir->u.dir.tail->next = d;
+	else
+		dir->u.dir.head = d;
+	dir->u.dir.tail = d;
+
+	ino->nlink++;
+	if (S_ISDIR(ino->mode)) {
+		ino->nlink++;			/* its own "." */
+		dir->nlink++;			/* its ".." points here */
+		inode_get(dir);
+		ino->u.dir.parent = dir;
+	}
+	dir->size += BOGO_DIRENT_SIZE;
+	inode_touch(dir, true);
+	inode_touch(ino, false);
+	return 0;
+}
+
+int dir_unlink(struct inode *dir, const char *name, size_t len)
+{
+	struct dirent **pp, *d = find_entry(dir, name, len, &pp);
+	struct inode *ino;
+
+	if (!d)
+		return -ENOENT;
+	*pp = d->next;
+	if (dir->u.dir.tail == d) {
+		/* Recompute the tail: the list is short, and rare to shrink. */
+		struct dirent *t = dir->u.dir.head;
+		while (t && t->next)
+			t = t->next;
+		dir->u.dir.tail = t;
+	}
+	ino = d->inode;
+	kfree(d);
+
+	if (S_ISDIR(ino->mode)) {
+		ino->nlink = 0;		/* the name and its "." both go */
+		dir->nlink--;
+	} else {
+		ino->nlink--;
+	}
+	dir->size -= BOGO_DIRENT_SIZE;
+	inode_touch(dir, true);
+	inode_touch(ino, false);
+	maybe_free(ino);
+	return 0;
+}
+
+/* The name under which dir lists child (for getcwd), or NULL. */
+const struct dirent *dir_entry_of(struct inode *dir, const struct inode *child)
+{
+	for (struct dirent *d = dir->u.dir.head; d; d = d->next)
+		if (d->inode == child)
+			return d;
+	return NULL;
+}
+
+/* ---- regular file data ---- */
+
+static int reserve_slots(struct inode *ino, size_t npages)
+{
+	size_t n = ino->u.reg.nslots;
+	void **slots;
+
+	if (npages <= n)
+		return 0;
+	if (npages > REG_MAX_PAGES)
+		return -EFBIG;
+	n = MAX(npages, MAX(2 * n, (size_t)16));
+	n = MIN(n, REG_MAX_PAGES);
+	slots = kzalloc(n * sizeof(void *));
+	if (!slots)
+		return -ENOSPC;		/* what tmpfs says when memory runs out */
+	if (ino->u.reg.pages) {
+		memcpy(slots, ino->u.reg.pages, ino->u.reg.nslots * sizeof(void *));
+		kfree(ino->u.reg.pages);
+	}
+	ino->u.reg.pages = slots;
+	ino->u.reg.nslots = n;
+	return 0;
+}
+
+static void *page_at(struct inode *ino, size_t idx)
+{
+	return idx < ino->u.reg.nslots ? ino->u.reg.pages[idx] : NULL;
+}
+
+/*
+ * Copy up to len bytes from offset off; short at EOF.  `user` says buf is
+ * a user pointer: then a fault ends the copy (-EFAULT if nothing moved).
+ */
+ssize_t reg_read(struct inode *ino, void *buf, size_t len, loff_t off, bool user)
+{
+	size_t done = 0;
+
+	if (off < 0)
+		return -EINVAL;
+	if (off >= ino->size)
+		return 0;
+	len = MIN(len, (size_t)(ino->size - off));
+	while (done < len) {
+		loff_t pos = off + (loff_t)done;
+		size_t po = (size_t)pos & (PAGE_SIZE - 1);
+		size_t n = MIN(PAGE_SIZE - po, len - done);
+		char *page = page_at(ino, (size_t)pos >> PAGE_SHIFT);
+		char *dst = (char *)buf + done;
+
+		if (user) {
+			int r = page ? copy_to_user(dst, page + po, n)
+				     : clear_user(dst, n);
+			if (r)
+				return done ? (ssize_t)done : -EFAULT;
+		} else if (page) {
+			memcpy(dst, page + po, n);
+		} else {
+			memset(dst, 0, n);
+		}
+		done += n;
+	}
+	return (ssize_t)done;
+}
+
+ssize_t reg_write(struct inode *ino, const void *buf, size_t len, loff_t off,
+		  bool user)
+{
+	size_t done = 0;
+	int err = 0;
+
+	if (off < 0)
+		return -EINVAL;
+	if (len == 0)
+		return 0;
+	/* Like generic_write_check_limits(): EFBIG at the limit, else a
+	 * short write up to it. */
+	if (off >= REG_MAX_BYTES)
+		return -EFBIG;
+	len = MIN(len, (size_t)(REG_MAX_BYTES - off));
+	err = reserve_slots(ino, (size_t)((off + (loff_t)len + PAGE_SIZE - 1) >> PAGE_SHIFT));
+	if (err)
+		return err;
+
+	while (done < len) {
+		loff_t pos = off + (loff_t)done;
+		size_t idx = (size_t)pos >> PAGE_SHIFT;
+		size_t po = (size_t)pos & (PAGE_SIZE - 1);
+		size_t n = MIN(PAGE_SIZE - po, len - done);
+		char *page = ino->u.reg.pages[idx];
+
+		if (!page) {
+			page = alloc_page();	/* zeroed: holes stay zero */
+			if (!page) {
+				err = -ENOSPC;
+				break;
+			}
+			ino->u.reg.pages[idx] = page;
+			ino->u.reg.nalloc++;
+		}
+		if (!user) {
+			memcpy(page + po, (const char *)buf + done, n);
+		} else if (copy_from_user(page + po, (const char *)buf + done, n)) {
+			/* Part of the chunk may have landed.  Whatever lies
+			 * beyond EOF must read back as zeros later. */
+			if (pos + (loff_t)n > ino->size) {
+				loff_t lo = MAX(pos, ino->size);
+				memset(page + (lo & (PAGE_SIZE - 1)), 0,
+				       (size_t)(pos + (loff_t)n - lo));
+			}
+			err = -EFAULT;
+			break;
+		}
+		done += n;
+	}
+	if (!done)
+		return err;
+	if (off + (loff_t)done > ino->size)
+		ino->size = off + (loff_t)done;
+	inode_touch(ino, true);
+	return (ssize_t)done;
+}
+
+/* Set the size; pages wholly past the new end are freed, and the tail of
+ * the last page is zeroed so that growing the file again shows zeros. */
+void reg_truncate(struct inode *ino, loff_t size)
+{
+	if (size < ino->size) {
+		size_t keep = (size_t)((size + PAGE_SIZE - 1) >> PAGE_SHIFT);
+		for (size_t i = keep; i < ino->u.reg.nslots; i++) {
+			if (ino->u.reg.pages[i]) {
+				free_page(ino->u.reg.pages[i]);
+				ino->u.reg.pages[i] = NULL;
+				ino->u.reg.nalloc--;
+			}
+		}
+		char *last = page_at(ino, (size_t)size >> PAGE_SHIFT);
+		size_t po = (size_t)size & (PAGE_SIZE - 1);
+		if (last && po)
+			memset(last + po, 0, PAGE_SIZE - po);
+	}
+	ino->size = size;
+	inode_touch(ino, true);
+}
+
+ssize_t inode_read(struct inode *ino, void *buf, size_t len, loff_t off)
+{
+	if (S_ISDIR(ino->mode))
+		return -EISDIR;
+	if (!S_ISREG(ino->mode))
+		return -EINVAL;
+	return reg_read(ino, buf, len, off, false);
+}
+
+/*
+ * The page backing byte offset idx*PAGE_SIZE of a regular file, allocated
+ * (zeroed) if it was a hole and `create` is set; NULL for a hole or on
+ * failure.  For a future MAP_SHARED file mapping (see fs/NEEDS.md).
+ */
+void *inode_page(struct inode *ino, size_t idx, bool create)
+{
+	void *page;
+
+	if (!S_ISREG(ino->mode))
+		return NULL;
+	page = page_at(ino, idx);
+	if (page || !create)
+		return page;
+	if (reserve_slots(ino, idx + 1))
+		return NULL;
+	page = alloc_page();
+	if (page) {
+		ino->u.reg.pages[idx] = page;
+		ino->u.reg.nalloc++;
+	}
+	return page;
+}
+
+/* ---- symlinks ---- */
+
+int inode_set_symlink(struct inode *ino, const char *target, size_t len)
+{
+	char *t = kmalloc(len + 1);
+
+	if (!t)
+		return -ENOSPC;
+	memcpy(t, target, len);
+	t[len] = '\0';
+	ino->u.lnk.target = t;
+	ino->size = (loff_t)len;
+	return 0;
+}
+
+/*
+ * Access time, the way Linux's default "relatime" mount option updates
+ * it: only when it is older than the last change, or more than a day old.
+ */
+void inode_accessed(struct inode *ino)
+{
+	s64 now = fs_now();
+
+	if (ino->atime <= ino->mtime || ino->atime <= ino->ctime ||
+	    now - ino->atime >= 24LL * 3600 * 1000000000LL)
+		ino->atime = now;
+}
