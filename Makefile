@@ -33,10 +33,10 @@ LDSCRIPT := arch/x86/kernel/xentry.ld
 SYSCALL_HDRS := $(GEN)/syscalls_64.h $(GEN)/syscalls_32.h
 
 TESTS_OUT := $(abspath $(BUILD)/tests)
-CPU ?= intel
+CPU ?=
 APPEND ?=
 
-.PHONY: all kernel deps run test test-linux test-host tests clean
+.PHONY: all kernel deps run test test-linux host-tests tests clean
 all: kernel tests
 
 deps:
@@ -107,20 +107,22 @@ $(BUILD)/xentry.bin: $(BUILD)/xentry.elf
 tests:
 	$(Q)$(MAKE) -s -C tests/user OUT=$(TESTS_OUT)
 
-test-host:
-	$(Q)$(MAKE) -s -C tests/host OUT=$(abspath $(BUILD)/host) run
+HOST_OUT := $(abspath $(BUILD)/host)
+host-tests:
+	$(Q)$(MAKE) -s -C tests/host OUT=$(HOST_OUT)
 
 # The whole suite: host unit tests and every user test on xentry, under
 # each 32-bit vDSO configuration as they come; one summary line at the end.
-test: deps kernel tests
-	$(Q)tools/run-tests --cpu $(CPU) $(if $(APPEND),--append '$(APPEND)') \
-	    $(BUILD)/host/tests $$($(MAKE) -s -C tests/user OUT=$(TESTS_OUT) list)
+test: deps kernel tests host-tests
+	$(Q)tools/run-tests $(if $(CPU),--cpu $(CPU),--matrix) $(if $(APPEND),--append '$(APPEND)') \
+	    $$(for t in $$($(MAKE) -s -C tests/host OUT=$(HOST_OUT) list); do echo --host $$t; done) \
+	    $$($(MAKE) -s -C tests/user OUT=$(TESTS_OUT) list)
 
 test-linux: deps tests
 	$(Q)tools/run-tests --linux $$($(MAKE) -s -C tests/user OUT=$(TESTS_OUT) list)
 
 run: deps kernel tests
-	$(Q)tools/xrun --cpu $(CPU) --add $(BUILD)/progs/hello.32 \
+	$(Q)tools/xrun --cpu $(or $(CPU),intel) --add $(BUILD)/progs/hello.32 \
 	    --add $(BUILD)/progs/hello.64 -- $(BUILD)/progs/demo.64
 
 clean:

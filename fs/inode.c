@@ -15,6 +15,7 @@
 #include <xentry/kernel.h>
 #include <xentry/mm.h>
 #include <xentry/sched.h>
+#include <xentry/uaccess.h>
 #include "internal.h"
 
 /* 4 GiB: beyond this a write gets EFBIG (Linux's tmpfs allows far more,

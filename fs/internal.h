@@ -86,7 +86,11 @@ ssize_t reg_write(struct inode *ino, const void *buf, size_t len, loff_t off,
 		  bool user);
 void reg_truncate(struct inode *ino, loff_t size);
 int inode_set_symlink(struct inode *ino, const char *target, size_t len);
+const struct dirent *dir_entry_of(struct inode *dir, const struct inode *child);
+void inode_accessed(struct inode *ino);			/* relatime */
+void *inode_page(struct inode *ino, size_t idx, bool create);
 extern bool fs_unpacking;		/* initramfs: keep archive mtimes */
+extern struct inode *fs_root;
 
 /* ---- namei.c ---- */
 #define LOOKUP_FOLLOW    1	/* follow a symlink in the last component */
@@ -154,6 +158,8 @@ struct file *file_alloc(struct inode *ino, const struct file_ops *ops,
 			unsigned int flags, unsigned int fmode);
 void fput(struct file *f);
 struct file *fget(unsigned int fd);		/* referenced, or NULL */
+struct file *fget_io(unsigned int fd);		/* same, but not O_PATH */
+bool fd_available(void);
 int fd_install_new(struct file *f, bool cloexec, unsigned int from);
 int fd_limit(void);
 bool fd_get_cloexec(unsigned int fd);
@@ -170,12 +176,8 @@ extern const struct file_ops dir_fops;		/* readdir.c */
 extern const struct file_ops path_fops;		/* open.c: O_PATH */
 const struct file_ops *chrdev_ops(u32 rdev);	/* devices.c; NULL = ENXIO */
 bool file_is_tty(const struct file *f);
-long generic_file_ioctl(struct file *f, unsigned int fd, unsigned int cmd,
-			unsigned long arg);	/* fcntl.c: FIOCLEX & co. */
-long pipe_fionread(struct file *f);		/* pipe.c, or -1 if not a pipe */
-bool file_is_pipe(const struct file *f);
-
-/* stat.c */
-void fill_kstat_mode(struct inode *ino);
+bool file_is_pipe(const struct file *f);		/* pipe.c */
+long pipe_get_size(struct file *f);
+long pipe_set_size(struct file *f, unsigned long arg);
 
 #endif

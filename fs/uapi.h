@@ -130,7 +130,7 @@ struct stat64_native {
 	s64 st_size, st_blksize, st_blocks;
 	u64 st_atime, st_atime_nsec, st_mtime, st_mtime_nsec;
 	u64 st_ctime, st_ctime_nsec;
-	s64 __unused[3];
+	s64 __reserved[3];
 };
 BUILD_BUG_ON(sizeof(struct stat64_native) != 144);
 
@@ -140,7 +140,7 @@ struct compat_stat {
 	u16 st_mode, st_nlink, st_uid, st_gid;
 	u32 st_rdev, st_size, st_blksize, st_blocks;
 	u32 st_atime, st_atime_nsec, st_mtime, st_mtime_nsec;
-	u32 st_ctime, st_ctime_nsec, __unused4, __unused5;
+	u32 st_ctime, st_ctime_nsec, __reserved4, __reserved5;
 };
 BUILD_BUG_ON(sizeof(struct compat_stat) != 64);
 
