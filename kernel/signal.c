@@ -43,9 +43,21 @@ static void recalc_sigpending(struct task *t)
 		t->work &= ~TIF_SIGPENDING;
 }
 
+/* Linux never queues a signal whose action is to ignore it (unless it is
+ * blocked: the action may change before it is unblocked). */
+static bool sig_discarded(struct task *t, int sig)
+{
+	if (t->sig_blocked & SIGMASK(sig))
+		return false;
+	unsigned long h = t->sigaction[sig - 1].handler;
+	return h == SIG_IGN || (h == SIG_DFL && sig_ignored_by_default(sig));
+}
+
 void send_signal(struct task *t, int sig)
 {
 	if (sig < 1 || sig > NSIG || t->state == TASK_ZOMBIE || t->state == TASK_DEAD)
+		return;
+	if (sig != SIGKILL && sig_discarded(t, sig))
 		return;
 	t->sig_pending |= SIGMASK(sig);
 	recalc_sigpending(t);
@@ -87,6 +99,23 @@ void do_signal(struct pt_regs *regs)
 		do_exit(sig);		/* terminate: wait status = signal number */
 	}
 	recalc_sigpending(t);
+
+	/*
+	 * No handler ran, so an interrupted system call restarts: back IP up
+	 * over the 2-byte syscall/int $0x80 and reload the number.  (For a
+	 * fast 32-bit entry IP is the vDSO landing pad, so this lands on its
+	 * int $0x80.)  restart_syscall is not implemented yet: a call that
+	 * asks for it gets -EINTR.
+	 */
+	if ((long)regs->orig_ax >= 0) {
+		long ret = regs->ax;
+		if (ret == -ERESTARTSYS || ret == -ERESTARTNOINTR || ret == -ERESTARTNOHAND) {
+			regs->ax = regs->orig_ax;
+			regs->ip -= 2;
+		} else if (ret == -ERESTART_RESTARTBLOCK) {
+			regs->ax = -EINTR;
+		}
+	}
 }
 
 static int kill_one(struct task *t, int sig)

@@ -255,3 +255,17 @@ void vunmap_stack(void *base)
 	}
 	slot_used[(b - PAGE_SIZE - VMALLOC_START) / STACK_SLOT] = false;
 }
+
+/* Uncached kernel mapping of one page of device memory (the local APIC),
+ * placed after the kernel-stack slots. */
+void *ioremap_page(unsigned long phys)
+{
+	static unsigned long next = VMALLOC_START + MAX_STACK_SLOTS * STACK_SLOT;
+	unsigned long va = next;
+	u64 *pte = pte_walk(kernel_pml4, va, true);
+	if (!pte)
+		panic("ioremap: out of memory");
+	*pte = (phys & PAGE_MASK) | PTE_P | PTE_W | PTE_G | (1UL << 4) /* PCD */ | nx_bit;
+	next += PAGE_SIZE;
+	return (void *)(va + (phys & ~PAGE_MASK));
+}

@@ -279,7 +279,7 @@ int main(int argc, char **argv)
 	if (selffd < 0 || tmpfd < 0)
 		ktap_diag("setup failed: %s", strerror(errno));
 
-	int lowest_before = dup(0);
+	int lowest_before = dup(1);
 	close(lowest_before);
 
 	for (int i = 0; i < NCASES; i++) {
@@ -302,7 +302,7 @@ int main(int argc, char **argv)
 	}
 
 	/* pipe()/pipe2() with a bad array must not leave descriptors open. */
-	int lowest_after = dup(0);
+	int lowest_after = dup(1);
 	close(lowest_after);
 	ktap_eq(lowest_after, lowest_before,
 		"failed pipe/pipe2/open calls leak no file descriptors");

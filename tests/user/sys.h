@@ -78,6 +78,22 @@ static inline void no_core_dumps(void)
 }
 
 /*
+ * Give every catchable signal its default action and unblock all signals.
+ * Dispositions set to "ignore" and blocked masks survive execve, so a test
+ * that relies on a default action (SIGPIPE, kill(self, SIGUSR1), ...) must
+ * not inherit whatever its launcher chose.
+ */
+static inline void default_signals(void)
+{
+	sigset_t none;
+	for (int s = 1; s < 32; s++)
+		if (s != SIGKILL && s != SIGSTOP)
+			signal(s, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/*
  * Run fn(arg) in a forked child that exits with fn's return value; return
  * the raw wait status, or -1 if fork/wait failed.
  */

@@ -14,12 +14,26 @@
 #define PIT_RELOAD (PIT_HZ / HZ)
 
 void serial_irq(void);
+void *ioremap_page(unsigned long phys);
 void timer_tick(void);
 
 volatile u64 jiffies;
 
 void irq_init(void)
 {
+	/*
+	 * The 8259's INTR reaches the CPU through the local APIC's LINT0 pin,
+	 * which must be in ExtINT mode.  A PC BIOS sets that up; qboot does
+	 * not, and LINT0 stays masked from reset - no IRQ would ever arrive.
+	 * So: APIC software-enabled (spurious vector register), LINT0 =
+	 * ExtINT, LINT1 = NMI, every other local interrupt masked.
+	 */
+	volatile u32 *apic = ioremap_page(rdmsr(0x1b) & 0xfffff000UL);
+	apic[0xf0 / 4] = 0x1ff;			/* SVR: enable, spurious vector 0xff */
+	apic[0x350 / 4] = 0x700;		/* LVT LINT0: ExtINT */
+	apic[0x360 / 4] = 0x400;		/* LVT LINT1: NMI */
+	apic[0x320 / 4] = 0x10000;		/* LVT timer: masked */
+	apic[0x370 / 4] = 0x10000;		/* LVT error: masked */
 	outb(PIC1, 0x11);		/* ICW1: init, expect ICW4 */
 	outb(PIC2, 0x11);
 	outb(PIC1 + 1, 32);		/* vector offsets */

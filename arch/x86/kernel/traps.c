@@ -38,12 +38,12 @@ static const u8 exc_signal[32] = {
 	[12] = 7, [13] = 11, [14] = 11, [16] = 8, [17] = 7, [19] = 8,
 };
 
-__noreturn static void die(struct pt_regs *regs, unsigned long vector)
+__noreturn static void die(struct pt_regs *regs, unsigned long vector, unsigned long error)
 {
 	asm volatile("cli");
 	panic_printf("\nKernel panic: exception %lu (%s) in %s mode, error code 0x%lx\n",
 		     vector, vector < 32 && exc_names[vector] ? exc_names[vector] : "?",
-		     user_mode(regs) ? "user" : "kernel", regs->orig_ax);
+		     user_mode(regs) ? "user" : "kernel", error);
 	panic_printf("RIP: %04lx:%016lx RSP: %04lx:%016lx RFLAGS: %08lx\n",
 		     regs->cs, regs->ip, regs->ss, regs->sp, regs->flags);
 	panic_printf("RAX: %016lx RBX: %016lx RCX: %016lx\n", regs->ax, regs->bx, regs->cx);
@@ -62,21 +62,21 @@ __noreturn static void die(struct pt_regs *regs, unsigned long vector)
 	panic_finish();
 }
 
-static void do_exception(struct pt_regs *regs, unsigned long vector)
+static void do_exception(struct pt_regs *regs, unsigned long vector, unsigned long error)
 {
 	if (vector == 14) {
 		unsigned long addr = read_cr2();
 		/* Demand paging: first touch of a mapped user page, from user
 		 * mode or from a uaccess routine. */
-		if (addr < (1UL << 47) && handle_user_page_fault(addr, regs->orig_ax) == 0)
+		if (addr < (1UL << 47) && handle_user_page_fault(addr, error) == 0)
 			return;
 		if (!user_mode(regs)) {
 			if (fixup_exception(regs))
 				return;
-			die(regs, vector);
+			die(regs, vector, error);
 		}
 		printk("pid %d (%s): SIGSEGV at %lx ip %lx error %lx\n", current->pid,
-		       current->comm, addr, regs->ip, regs->orig_ax);
+		       current->comm, addr, regs->ip, error);
 		force_sig(11);
 		return;
 	}
@@ -93,10 +93,10 @@ static void do_exception(struct pt_regs *regs, unsigned long vector)
 		/* A #GP inside a uaccess routine (non-canonical user pointer). */
 		if (vector == 13 && fixup_exception(regs))
 			return;
-		die(regs, vector);
+		die(regs, vector, error);
 	}
 	if (vector == 2 || vector == 8 || vector == 18)
-		die(regs, vector);
+		die(regs, vector, error);
 	int sig = exc_signal[vector] ? exc_signal[vector] : 11;
 	printk("pid %d (%s): exception %lu (%s) at ip %lx -> signal %d\n", current->pid,
 	       current->comm, vector, exc_names[vector] ? exc_names[vector] : "?",
@@ -107,8 +107,12 @@ static void do_exception(struct pt_regs *regs, unsigned long vector)
 /* The C landing of every IDT vector but 0x80. */
 void do_interrupt(struct pt_regs *regs, unsigned long vector)
 {
+	/* The error code sat in orig_ax; from here on orig_ax = -1 says "not
+	 * in a system call" to the signal code's restart logic, as on Linux. */
+	unsigned long error = regs->orig_ax;
+	regs->orig_ax = -1;
 	if (vector < 32)
-		do_exception(regs, vector);
+		do_exception(regs, vector, error);
 	else
 		do_irq(vector - 32);
 	if (user_mode(regs))
