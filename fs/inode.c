@@ -315,6 +315,7 @@ ssize_t reg_write(struct inode *ino, const void *buf, size_t len, loff_t off,
 		size_t po = (size_t)pos & (PAGE_SIZE - 1);
 		size_t n = MIN(PAGE_SIZE - po, len - done);
 		char *page = ino->u.reg.pages[idx];
+		bool fresh = false;
 
 		if (!page) {
 			page = alloc_page();	/* zeroed: holes stay zero */
@@ -322,21 +323,27 @@ ssize_t reg_write(struct inode *ino, const void *buf, size_t len, loff_t off,
 				err = -ENOSPC;
 				break;
 			}
-			ino->u.reg.pages[idx] = page;
-			ino->u.reg.nalloc++;
+			fresh = true;
 		}
 		if (!user) {
 			memcpy(page + po, (const char *)buf + done, n);
 		} else if (copy_from_user(page + po, (const char *)buf + done, n)) {
-			/* Part of the chunk may have landed.  Whatever lies
-			 * beyond EOF must read back as zeros later. */
-			if (pos + (loff_t)n > ino->size) {
+			/* Part of the chunk may have landed.  A page we just
+			 * added goes back (it stays a hole); in an old one,
+			 * whatever lies beyond EOF must read back as zeros. */
+			if (fresh) {
+				free_page(page);
+			} else if (pos + (loff_t)n > ino->size) {
 				loff_t lo = MAX(pos, ino->size);
 				memset(page + (lo & (PAGE_SIZE - 1)), 0,
 				       (size_t)(pos + (loff_t)n - lo));
 			}
 			err = -EFAULT;
 			break;
+		}
+		if (fresh) {
+			ino->u.reg.pages[idx] = page;
+			ino->u.reg.nalloc++;
 		}
 		done += n;
 	}

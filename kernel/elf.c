@@ -9,27 +9,27 @@
 int elf_parse_header(const void *buf, size_t len, struct elf_image *img)
 {
 	const u8 *id = buf;
-	if (len < 16 || id[0] != 0x7f || id[1] != 'E' || id[2] != 'L' || id[3] != 'F')
+	if (len < 20 || id[0] != 0x7f || id[1] != 'E' || id[2] != 'L' || id[3] != 'F')
 		return -ENOEXEC;
-	if (id[4] == 2) {
+	/*
+	 * Like Linux, e_machine alone picks the binary format (x86-64 or i386
+	 * emulation) and with it the header layout; EI_CLASS is not checked.
+	 * e_machine sits at offset 18 in both layouts.
+	 */
+	u16 machine = id[18] | (id[19] << 8);
+	if (machine == EM_X86_64) {
 		const struct elf64_ehdr *h = buf;
-		if (len < sizeof(*h) || h->machine != EM_X86_64)
-			return -ENOEXEC;
-		if (h->phentsize != sizeof(struct elf64_phdr))
+		if (len < sizeof(*h) || h->phentsize != sizeof(struct elf64_phdr))
 			return -ENOEXEC;
 		*img = (struct elf_image){ false, h->type, h->entry, h->phoff, h->phnum, h->phentsize };
-	} else if (id[4] == 1) {
+	} else if (machine == EM_386) {
 		const struct elf32_ehdr *h = buf;
-		if (len < sizeof(*h) || h->machine != EM_386)
-			return -ENOEXEC;
-		if (h->phentsize != sizeof(struct elf32_phdr))
+		if (len < sizeof(*h) || h->phentsize != sizeof(struct elf32_phdr))
 			return -ENOEXEC;
 		*img = (struct elf_image){ true, h->type, h->entry, h->phoff, h->phnum, h->phentsize };
 	} else {
 		return -ENOEXEC;
 	}
-	if (id[5] != 1)			/* little-endian only */
-		return -ENOEXEC;
 	if (img->type != ET_EXEC && img->type != ET_DYN)
 		return -ENOEXEC;
 	/* Linux: at least one program header, and the table at most 64 KiB. */

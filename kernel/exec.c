@@ -127,7 +127,7 @@ static int setup_stack(struct mm *mm, bool is32, const char *path, struct argbuf
 /* Maps the PT_LOAD segments; returns the load bias or -errno. */
 static long map_segments(struct mm *mm, struct inode *ino, const struct elf_image *img,
 			 const void *ph, unsigned long *brk, bool *exec_stack,
-			 unsigned long *phdr_addr)
+			 unsigned long *phdr_addr, bool *doomed)
 {
 	unsigned long bias = 0, top = 0;
 	if (img->type == ET_DYN)
@@ -143,8 +143,13 @@ static long map_segments(struct mm *mm, struct inode *ino, const struct elf_imag
 			*phdr_addr = s.vaddr + bias;
 		if (s.type != PT_LOAD || !s.memsz)
 			continue;
-		if (s.filesz > s.memsz)
-			return -EINVAL;
+		if (s.filesz > s.memsz) {
+			/* Linux finds this only while mapping, after the point
+			 * of no return: the exec "succeeds" and the new image
+			 * dies of SIGSEGV.  Do the same. */
+			*doomed = true;
+			continue;
+		}
 		if ((s.vaddr - s.offset) & ~PAGE_MASK)
 			return -EINVAL;
 		unsigned long va = s.vaddr + bias;
@@ -162,9 +167,9 @@ static long map_segments(struct mm *mm, struct inode *ino, const struct elf_imag
 			*phdr_addr = va + (img->phoff - s.offset);
 		top = MAX(top, end);
 	}
-	if (!top)
+	if (!top && !*doomed)
 		return -ENOEXEC;
-	*brk = top;
+	*brk = top ? top : PAGE_SIZE;
 	return bias;
 }
 
@@ -229,7 +234,7 @@ long do_execve(const char *path, struct argbuf *args, struct argbuf *envs)
 		goto out;
 	err = inode_read(ino, ph, phsize, img.phoff);
 	if (err >= 0 && err != (long)phsize)
-		err = -EIO;		/* Linux: a short read of the headers */
+		err = -ENOEXEC;		/* headers past the end of the file */
 	if (err < 0)
 		goto out;
 	err = check_interp(ino, &img, ph);
@@ -240,8 +245,8 @@ long do_execve(const char *path, struct argbuf *args, struct argbuf *envs)
 	if (!mm)
 		goto out;
 	unsigned long brk = 0, phdr_addr = 0;
-	bool exec_stack;
-	long bias = map_segments(mm, ino, &img, ph, &brk, &exec_stack, &phdr_addr);
+	bool exec_stack, doomed = false;
+	long bias = map_segments(mm, ino, &img, ph, &brk, &exec_stack, &phdr_addr, &doomed);
 	if (bias < 0) {
 		err = bias;
 		goto out;
@@ -285,7 +290,7 @@ long do_execve(const char *path, struct argbuf *args, struct argbuf *envs)
 		switch_mm(old_mm);
 		goto out;
 	}
-	mm_destroy(old_mm);
+	mm_put(old_mm);
 	mm = NULL;
 
 	/* Linux's start_thread: every register zero but the stack pointer,
@@ -309,10 +314,12 @@ long do_execve(const char *path, struct argbuf *args, struct argbuf *envs)
 	else
 		snprintf(t->exe_path, sizeof(t->exe_path), "/%s", path);
 	vfork_release(t);
+	if (doomed)
+		force_sig(11);
 	err = 0;
 out:
 	if (mm)
-		mm_destroy(mm);
+		mm_put(mm);
 	kfree(ph);
 	inode_put(ino);
 	return err;

@@ -33,7 +33,7 @@ __noreturn void do_exit(int wait_status)
 	inode_put(t->cwd);
 	t->cwd = NULL;
 	switch_mm(NULL);
-	mm_destroy(t->mm);
+	mm_put(t->mm);
 	t->mm = NULL;
 	vfork_release(t);
 

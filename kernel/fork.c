@@ -26,10 +26,10 @@ int do_set_thread_area(struct task *t, void __user *u_info);
 /*
  * The child gets a copy of everything (memory included - no copy-on-write
  * yet) and a copy of the parent's pt_regs with ax = 0, so it returns from
- * the same syscall with 0.  Threads (CLONE_THREAD, or CLONE_VM without
- * CLONE_VFORK) are not supported: -EINVAL.  CLONE_VM|CLONE_VFORK, as
- * posix_spawn uses it, runs the child on a copy too; the parent waits for
- * its exec or exit as Linux's vfork parent does.
+ * the same syscall with 0.  vfork (CLONE_VM|CLONE_VFORK) shares the
+ * parent's memory instead, which is safe because the parent sleeps until
+ * the child's exec or exit.  Threads (CLONE_THREAD, or CLONE_VM without
+ * CLONE_VFORK) are not supported: -EINVAL.
  */
 static long do_fork(unsigned long flags, unsigned long newsp, int __user *parent_tid,
 		    int __user *child_tid, unsigned long tls)
@@ -40,7 +40,12 @@ static long do_fork(unsigned long flags, unsigned long newsp, int __user *parent
 	struct task *c = task_alloc();
 	if (!c)
 		return -EAGAIN;
-	c->mm = mm_copy(p->mm);
+	if (flags & CLONE_VM) {
+		c->mm = p->mm;
+		c->mm->users++;
+	} else {
+		c->mm = mm_copy(p->mm);
+	}
 	if (!c->mm) {
 		task_free(c);
 		return -ENOMEM;
@@ -61,6 +66,8 @@ static long do_fork(unsigned long flags, unsigned long newsp, int __user *parent
 	memcpy(c->exe_path, p->exe_path, sizeof(c->exe_path));
 	/* Live user state: FPU registers and segment bases are in the CPU. */
 	asm volatile("fxsave64 %0" : "=m"(c->fpu));
+	asm volatile("movw %%ds, %0" : "=m"(c->dsindex));
+	asm volatile("movw %%es, %0" : "=m"(c->esindex));
 	asm volatile("movw %%fs, %0" : "=m"(c->fsindex));
 	asm volatile("movw %%gs, %0" : "=m"(c->gsindex));
 	c->fsbase = rdmsr(MSR_FS_BASE);

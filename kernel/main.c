@@ -15,6 +15,7 @@ void pmm_free_range(unsigned long start, unsigned long end);
 void pmm_reserve_range(unsigned long start, unsigned long end);
 void vm_init(unsigned long max_phys);
 void cpu_init(void);
+void cpu_early_init(void);
 void irq_init(void);
 void time_init(void);
 void vdso32_init(void);
@@ -157,6 +158,7 @@ void kmain(u32 mbi_phys, u32 magic)
 		initrd = m->start;
 		initrd_len = m->end - m->start;
 	}
+	cpu_early_init();
 	vm_init(max_phys);
 	printk("memory: %lu MiB, %lu pages free\n", max_phys >> 20, free_page_count());
 

@@ -111,6 +111,8 @@ static struct task *pick_next(struct task *prev)
  * the kernel's GS base, so it is done between two swapgs. */
 static void save_user_segments(struct task *t)
 {
+	asm volatile("movw %%ds, %0" : "=m"(t->dsindex));
+	asm volatile("movw %%es, %0" : "=m"(t->esindex));
 	asm volatile("movw %%fs, %0" : "=m"(t->fsindex));
 	asm volatile("movw %%gs, %0" : "=m"(t->gsindex));
 	if (!t->fsindex)
@@ -122,6 +124,8 @@ static void save_user_segments(struct task *t)
 static void load_user_segments(struct task *t)
 {
 	load_tls_gdt(t->tls);
+	asm volatile("movw %0, %%ds" : : "r"(t->dsindex));
+	asm volatile("movw %0, %%es" : : "r"(t->esindex));
 	asm volatile("movw %0, %%fs" : : "r"(t->fsindex));
 	if (!t->fsindex)
 		wrmsr(MSR_FS_BASE, t->fsbase);

@@ -32,6 +32,7 @@ struct mm *mm_create(bool is32)
 		kfree(mm);
 		return NULL;
 	}
+	mm->users = 1;
 	mm->limit = is32 ? TASK_SIZE_32 : TASK_SIZE_MAX;
 	mm->mmap_base = is32 ? MMAP_BASE_32 : MMAP_BASE_64;
 	return mm;
@@ -44,9 +45,9 @@ static void vma_free(struct vma *v)
 	kfree(v);
 }
 
-void mm_destroy(struct mm *mm)
+void mm_put(struct mm *mm)
 {
-	if (!mm)
+	if (!mm || --mm->users > 0)
 		return;
 	struct vma *v = mm->vmas;
 	while (v) {
@@ -64,6 +65,7 @@ struct mm *mm_copy(struct mm *old)
 	if (!mm)
 		return NULL;
 	*mm = *old;
+	mm->users = 1;
 	mm->vmas = NULL;
 	mm->pml4 = pml4_create();
 	struct vma **tail = &mm->vmas;
@@ -82,7 +84,7 @@ struct mm *mm_copy(struct mm *old)
 		goto fail;
 	return mm;
 fail:
-	mm_destroy(mm);
+	mm_put(mm);
 	return NULL;
 }
 
@@ -230,7 +232,13 @@ int handle_user_page_fault(unsigned long addr, unsigned long error)
 		return -EFAULT;
 	if (!(v->prot & (PROT_READ | PROT_WRITE | PROT_EXEC)))
 		return -EFAULT;
-	return fill_page(mm, v, addr & PAGE_MASK);
+	/* A page that should come from the file but lies wholly past its
+	 * end: SIGBUS, as Linux (-EIO tells the fault handler). */
+	unsigned long va = addr & PAGE_MASK;
+	if (v->ino && va < v->file_end &&
+	    (loff_t)(v->off + (va - v->start)) >= inode_size(v->ino))
+		return -EIO;
+	return fill_page(mm, v, va);
 }
 
 #define MAP_SHARED 0x01
@@ -281,14 +289,9 @@ long do_mmap(unsigned long addr, unsigned long len, unsigned long prot,
 		if (!addr)
 			goto out;
 	}
+	/* Pages past EOF raise SIGBUS when touched (handle_user_page_fault);
+	 * the tail of the last page is zero-filled. */
 	unsigned long file_end = ino ? addr + len : 0;
-	if (ino && (loff_t)off < inode_size(ino)) {
-		unsigned long avail = inode_size(ino) - off;
-		if (avail < len)
-			file_end = addr + avail;
-	} else if (ino) {
-		file_end = addr;	/* wholly past EOF: zeros (Linux would SIGBUS) */
-	}
 	ret = vma_map(mm, addr, len, prot & 7, 0, ino, off, file_end);
 	if (!ret)
 		ret = addr;
@@ -378,9 +381,28 @@ SYSCALL_DEFINE1(brk, unsigned long, newbrk)
 	return newbrk;
 }
 
+#define MADV_DONTNEED 4
+#define MADV_FREE 8
+
 SYSCALL_DEFINE3(madvise, unsigned long, start, unsigned long, len, int, advice)
 {
+	struct mm *mm = current->mm;
 	if (start & ~PAGE_MASK)
 		return -EINVAL;
-	return 0;	/* advice only: nothing to do for a kernel without swap */
+	unsigned long end = start + ALIGN_UP(len, PAGE_SIZE);
+	if (end < start)
+		return -EINVAL;
+	/* Linux: -ENOMEM if part of the range is not mapped. */
+	for (unsigned long a = start; a < end;) {
+		struct vma *v = vma_find(mm, a);
+		if (!v)
+			return -ENOMEM;
+		a = v->end;
+	}
+	/* DONTNEED drops the pages: the next touch refills them from the
+	 * mapping (zeros, or the file), exactly as Linux's private mappings.
+	 * Other advice is a hint a kernel without swap can ignore. */
+	if (advice == MADV_DONTNEED || advice == MADV_FREE)
+		unmap_user_range(mm, start, end);
+	return 0;
 }

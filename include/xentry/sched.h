@@ -49,7 +49,7 @@ struct task {
 	struct k_sigaction sigaction[NSIG];
 
 	/* User segment state, saved and loaded at context switch. */
-	u16 fsindex, gsindex;
+	u16 dsindex, esindex, fsindex, gsindex;
 	u64 fsbase, gsbase;
 	u64 tls[GDT_TLS_ENTRIES];	/* i386 TLS GDT descriptors */
 

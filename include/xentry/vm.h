@@ -33,6 +33,7 @@ struct vma {
 };
 
 struct mm {
+	int users;			/* a vfork child shares its parent's */
 	u64 *pml4;
 	struct vma *vmas;
 	unsigned long brk_start, brk;
@@ -45,7 +46,7 @@ struct mm {
 #define TASK_SIZE_32 0xffffe000UL
 
 struct mm *mm_create(bool is32);
-void mm_destroy(struct mm *mm);
+void mm_put(struct mm *mm);		/* frees it with the last user */
 struct mm *mm_copy(struct mm *old);
 void switch_mm(struct mm *mm);
 

@@ -61,6 +61,7 @@ int main(int argc, char **argv, char **envp)
 	}
 
 	char buf[64];
+	default_signals(); /* an inherited SIG_IGN for SIGCHLD would change wait */
 	ktap_plan(22);
 
 	/* Walk from envp's terminating NULL to AT_NULL. */

@@ -456,6 +456,7 @@ int main(int argc, char **argv)
 {
 	(void)argc;
 	self = argv[0];
+	default_signals(); /* an inherited SIG_IGN for SIGCHLD would change wait */
 	snprintf(tmpbase, sizeof(tmpbase), "/tmp/basic_syscalls.%d", (int)getpid());
 	ktap_plan(72);
 	test_process();

@@ -175,6 +175,7 @@ int main(int argc, char **argv)
 	struct img im;
 	(void)argc;
 	self = argv[0];
+	default_signals(); /* an inherited SIG_IGN for SIGCHLD would change wait */
 	no_core_dumps();
 	ktap_plan(30);
 

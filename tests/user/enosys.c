@@ -20,7 +20,7 @@
  *
  * "Past the end" is version-dependent: in Linux 6.18 both tables end at
  * 469 (file_setattr), so 470 is the first free number.  In the x86-64 gap
- * 335-423, 335 (uretprobe) and 336 (uprobe) exist since 6.11/6.16 and raise
+ * 335-423, 335 (uretprobe) and 336 (uprobe) exist in 6.18 and raise
  * SIGILL when called from outside a probe trampoline, so the range checked
  * starts at 337.
  */

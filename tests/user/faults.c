@@ -173,6 +173,7 @@ int main(void)
 {
 	char buf[64];
 	pid_t me = getpid();
+	default_signals(); /* an inherited SIG_IGN for SIGCHLD would change wait */
 	no_core_dumps();
 	unmapped_page = mmap(NULL, 4096, PROT_READ | PROT_EXEC,
 			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

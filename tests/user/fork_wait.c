@@ -93,6 +93,7 @@ int main(int argc, char **argv)
 		return 33;
 
 	const char *self = argv[0];
+	default_signals(); /* an inherited SIG_IGN for SIGCHLD would change wait */
 	pid_t me = getpid();
 	int st;
 	ktap_plan(26);

@@ -120,9 +120,16 @@ void set_kernel_stack(unsigned long top)
 	percpu0.kernel_rsp = top;
 }
 
-void cpu_init(void)
+/* Before vm_init: the page tables' NX bits need EFER.NXE on first. */
+void cpu_early_init(void)
 {
 	detect_cpu();
+	if (boot_cpu.nx)
+		wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
+}
+
+void cpu_init(void)
+{
 
 	unsigned long t = (unsigned long)&tss0;
 	tss0.iomap_base = sizeof(tss0);	/* no I/O bitmap: user port I/O faults */

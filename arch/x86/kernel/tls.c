@@ -24,6 +24,11 @@ static const u8 fpu_template[512] __aligned(16) = {
 /* exec: a new program starts with no TLS and a freshly initialised FPU. */
 void task_reset_user_state(struct task *t)
 {
+	/* Linux's start_thread: DS/ES are the user data selector for an i386
+	 * program and 0 for a 64-bit one.  They are the task's: the kernel
+	 * never uses them, and a return to compat mode needs them valid. */
+	t->dsindex = t->esindex = t->is32 ? USER_DS : 0;
+	asm volatile("movw %0, %%ds; movw %0, %%es" : : "r"(t->dsindex));
 	t->fsindex = t->gsindex = 0;
 	t->fsbase = t->gsbase = 0;
 	memset(t->tls, 0, sizeof(t->tls));

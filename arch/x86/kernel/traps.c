@@ -68,16 +68,17 @@ static void do_exception(struct pt_regs *regs, unsigned long vector, unsigned lo
 		unsigned long addr = read_cr2();
 		/* Demand paging: first touch of a mapped user page, from user
 		 * mode or from a uaccess routine. */
-		if (addr < (1UL << 47) && handle_user_page_fault(addr, error) == 0)
+		int r = addr < (1UL << 47) ? handle_user_page_fault(addr, error) : -EFAULT;
+		if (r == 0)
 			return;
 		if (!user_mode(regs)) {
 			if (fixup_exception(regs))
 				return;
 			die(regs, vector, error);
 		}
-		printk("pid %d (%s): SIGSEGV at %lx ip %lx error %lx\n", current->pid,
-		       current->comm, addr, regs->ip, error);
-		force_sig(11);
+		printk("pid %d (%s): %s at %lx ip %lx error %lx\n", current->pid,
+		       current->comm, r == -EIO ? "SIGBUS" : "SIGSEGV", addr, regs->ip, error);
+		force_sig(r == -EIO ? 7 : 11);
 		return;
 	}
 	/*
