@@ -123,7 +123,8 @@ test-linux: deps tests
 
 run: deps kernel tests
 	$(Q)tools/xrun --cpu $(or $(CPU),intel) --add $(BUILD)/progs/hello.32 \
-	    --add $(BUILD)/progs/hello.64 -- $(BUILD)/progs/demo.64
+	    --add $(BUILD)/progs/hello.64 --add $(BUILD)/progs/exitstats.64 \
+	    -- $(BUILD)/progs/demo.64
 
 clean:
 	rm -rf $(BUILD)

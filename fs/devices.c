@@ -171,11 +171,6 @@ static const struct file_ops console_fops = {
 	.ioctl = console_ioctl,
 };
 
-bool file_is_tty(const struct file *f)
-{
-	return f->ops == &console_fops;
-}
-
 static const struct {
 	u32 dev;
 	const struct file_ops *ops;

@@ -175,7 +175,6 @@ extern const struct file_ops reg_fops;		/* read_write.c */
 extern const struct file_ops dir_fops;		/* readdir.c */
 extern const struct file_ops path_fops;		/* open.c: O_PATH */
 const struct file_ops *chrdev_ops(u32 rdev);	/* devices.c; NULL = ENXIO */
-bool file_is_tty(const struct file *f);
 bool file_is_pipe(const struct file *f);		/* pipe.c */
 long pipe_get_size(struct file *f);
 long pipe_set_size(struct file *f, unsigned long arg);

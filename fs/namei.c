@@ -74,14 +74,19 @@ int path_start(int dfd, const char *path, unsigned int flags, struct inode **out
 		ino = cwd_inode();
 	} else {
 		struct file *f = fget((unsigned int)dfd);
+		int err = 0;
 		if (!f)
 			return -EBADF;
 		ino = f->inode;
-		fput(f);	/* the inode outlives this call: we ref it below */
-		if (!ino)
-			return -EBADF;
 		if (!S_ISDIR(ino->mode) && !(path[0] == '\0' && (flags & LOOKUP_EMPTY)))
-			return -ENOTDIR;
+			err = -ENOTDIR;
+		else
+			inode_get(ino);
+		fput(f);
+		if (err)
+			return err;
+		*out = ino;
+		return 0;
 	}
 	inode_get(ino);
 	*out = ino;

@@ -63,7 +63,7 @@ static loff_t seek_data_hole(struct inode *ino, loff_t off, bool data)
 	return data ? -ENXIO : ino->size;	/* EOF is the last hole */
 }
 
-loff_t generic_llseek(struct file *f, loff_t off, int whence, loff_t size)
+static loff_t generic_llseek(struct file *f, loff_t off, int whence, loff_t size)
 {
 	loff_t base;
 
