@@ -10,7 +10,6 @@ void task_free(struct task *t);
 void vfork_release(struct task *t);
 __noreturn void machine_exit(u8 code);
 
-#define SIGCHLD 17
 
 /*
  * wait_status is Linux's encoding: (code << 8) for an exit, the signal
@@ -49,7 +48,10 @@ __noreturn void do_exit(int wait_status)
 	t->exit_status = wait_status;
 	t->state = TASK_ZOMBIE;
 	if (t->parent) {
-		send_signal(t->parent, SIGCHLD);
+		bool killed = (wait_status & 0x7f) != 0;
+		struct ksiginfo i = { SIGCHLD, killed ? CLD_KILLED : CLD_EXITED, 0, t->pid, 0,
+				      killed ? wait_status & 0x7f : (wait_status >> 8) & 0xff, 0 };
+		send_signal_info(t->parent, &i);
 		wakeup(t->parent);
 	}
 	schedule();
@@ -85,7 +87,10 @@ static bool wait_matches(struct task *c, int idtype, pid_t id)
 	}
 }
 
-/* Waits for a zombie child; returns its pid (0 with WNOHANG) or -errno. */
+/* Waits for a child to end (or, if asked, to stop or continue); returns
+ * its pid (0 with WNOHANG) or -errno.  *status is the wait4 encoding:
+ * exit (code << 8), killed (sig), stopped (sig << 8 | 0x7f), continued
+ * 0xffff. */
 static long do_wait(int idtype, pid_t id, int options, int *status)
 {
 	for (;;) {
@@ -96,7 +101,19 @@ static long do_wait(int idtype, pid_t id, int options, int *status)
 			    !wait_matches(c, idtype, id))
 				continue;
 			have_child = true;
-			if (c->state != TASK_ZOMBIE)
+			if ((options & WUNTRACED) && c->stop_report && c->state != TASK_ZOMBIE) {
+				*status = (c->stop_report << 8) | 0x7f;
+				if (!(options & WNOWAIT))
+					c->stop_report = 0;
+				return c->pid;
+			}
+			if ((options & WCONTINUED) && c->cont_report && c->state != TASK_ZOMBIE) {
+				*status = 0xffff;
+				if (!(options & WNOWAIT))
+					c->cont_report = 0;
+				return c->pid;
+			}
+			if (c->state != TASK_ZOMBIE || !(options & WEXITED))
 				continue;
 			pid_t pid = c->pid;
 			*status = c->exit_status;
@@ -128,7 +145,7 @@ static long wait4_common(pid_t pid, int __user *ustatus, int options, void __use
 		idtype = P_PGID, id = -pid;
 	if (pid == -2147483647 - 1)
 		return -ESRCH;
-	long r = do_wait(idtype, id, options, &status);
+	long r = do_wait(idtype, id, options | WEXITED, &status);
 	if (r > 0 && ustatus && put_user(status, ustatus))
 		return -EFAULT;
 	if (r > 0 && ru && clear_user(ru, ru_size))
@@ -159,10 +176,14 @@ static int put_child_siginfo(void __user *infop, bool is32, pid_t pid, int statu
 	int code = 0, st = 0, sig = 0;
 	if (pid) {
 		sig = SIGCHLD;
-		if ((status & 0x7f) == 0)
-			code = 1, st = (status >> 8) & 0xff;		/* CLD_EXITED */
+		if (status == 0xffff)
+			code = CLD_CONTINUED, st = SIGCONT;
+		else if ((status & 0xff) == 0x7f)
+			code = CLD_STOPPED, st = (status >> 8) & 0xff;
+		else if ((status & 0x7f) == 0)
+			code = CLD_EXITED, st = (status >> 8) & 0xff;
 		else
-			code = (status & 0x80) ? 3 : 2, st = status & 0x7f;	/* DUMPED/KILLED */
+			code = (status & 0x80) ? CLD_DUMPED : CLD_KILLED, st = status & 0x7f;
 	}
 	int u = is32 ? 12 : 16;
 	memcpy(buf + 0, &sig, 4);

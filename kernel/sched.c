@@ -76,6 +76,8 @@ int sleep_until(u64 deadline_ns)
 
 /* IRQ 0: wake expired sleepers, and ask the running task to yield if
  * anyone else can run (a 10 ms slice). */
+void itimer_tick(struct task *t, u64 now);
+
 void timer_tick(void)
 {
 	u64 now = ktime_ns();
@@ -84,6 +86,7 @@ void timer_tick(void)
 		struct task *t = tasks[i];
 		if (!t)
 			continue;
+		itimer_tick(t, now);
 		if (t->state == TASK_SLEEPING && t->wake_at_ns && t->wake_at_ns <= now)
 			wake_task(t);
 		if (t->state == TASK_RUNNING && t != current)

@@ -1,33 +1,31 @@
 /*
- * Signals, first stage: generation, masks, actions recorded, and the
- * default actions.  Handler delivery (signal frames, sigreturn, restart)
- * is the signals issue's work; until then a signal with a handler installed
- * also takes its default action, which the log says.
+ * Signals: generation, the default actions (terminate, ignore, stop,
+ * continue), and delivery on the way out to user mode, including the
+ * system-call restart rules.  Frames are built by signal_frame.c; the
+ * system calls are in signal_syscalls.c.  docs/signals.md has the rules.
  */
 #include <xentry/kernel.h>
 #include <xentry/sched.h>
+#include <xentry/signal.h>
 #include <xentry/syscalls.h>
-#include <xentry/uaccess.h>
 
-#define SIGKILL 9
-#define SIGSTOP 19
-#define SIGCHLD 17
-#define SIGCONT 18
 #define SIG_DFL 0UL
 #define SIG_IGN 1UL
 #define SIGMASK(s) (1UL << ((s) - 1))
 #define UNBLOCKABLE (SIGMASK(SIGKILL) | SIGMASK(SIGSTOP))
+#define STOP_SIGS (SIGMASK(SIGSTOP) | SIGMASK(SIGTSTP) | SIGMASK(SIGTTIN) | SIGMASK(SIGTTOU))
+/* Faults are delivered before anything else pending, as on Linux. */
+#define SYNCHRONOUS (SIGMASK(SIGSEGV) | SIGMASK(SIGBUS) | SIGMASK(SIGILL) | \
+		     SIGMASK(SIGTRAP) | SIGMASK(SIGFPE) | SIGMASK(SIGSYS))
 
 static bool sig_ignored_by_default(int sig)
 {
-	return sig == SIGCHLD || sig == SIGCONT || sig == 23 /* SIGURG */ ||
-	       sig == 28 /* SIGWINCH */;
+	return sig == SIGCHLD || sig == SIGCONT || sig == SIGURG || sig == SIGWINCH;
 }
 
-/* Stop signals are not implemented yet; they are treated as ignored. */
 static bool sig_is_stop(int sig)
 {
-	return sig == SIGSTOP || sig == 20 || sig == 21 || sig == 22;
+	return STOP_SIGS & SIGMASK(sig);
 }
 
 bool signal_pending(struct task *t)
@@ -35,7 +33,7 @@ bool signal_pending(struct task *t)
 	return t->sig_pending & ~(t->sig_blocked & ~UNBLOCKABLE);
 }
 
-static void recalc_sigpending(struct task *t)
+void recalc_sigpending(struct task *t)
 {
 	if (signal_pending(t))
 		t->work |= TIF_SIGPENDING;
@@ -53,213 +51,194 @@ static bool sig_discarded(struct task *t, int sig)
 	return h == SIG_IGN || (h == SIG_DFL && sig_ignored_by_default(sig));
 }
 
-void send_signal(struct task *t, int sig)
+static void notify_parent_cld(struct task *t, int code, int status)
 {
+	struct task *p = t->parent;
+	if (!p)
+		return;
+	if (!(p->sigaction[SIGCHLD - 1].flags & SA_NOCLDSTOP)) {
+		struct ksiginfo i = { SIGCHLD, code, 0, t->pid, 0, status, 0 };
+		send_signal_info(p, &i);
+	}
+	wakeup(p);
+}
+
+void send_signal_info(struct task *t, const struct ksiginfo *info)
+{
+	int sig = info->signo;
 	if (sig < 1 || sig > NSIG || t->state == TASK_ZOMBIE || t->state == TASK_DEAD)
 		return;
+	/* SIGCONT resumes a stopped task whatever its action, and cancels
+	 * pending stops; a stop signal cancels a pending SIGCONT. */
+	if (sig == SIGCONT) {
+		t->sig_pending &= ~STOP_SIGS;
+		if (t->stopped) {
+			t->stopped = 0;
+			t->cont_report = 1;
+			t->stop_report = 0;
+			wake_task(t);
+			notify_parent_cld(t, CLD_CONTINUED, SIGCONT);
+		}
+	} else if (sig_is_stop(sig)) {
+		t->sig_pending &= ~SIGMASK(SIGCONT);
+	}
 	if (sig != SIGKILL && sig_discarded(t, sig))
 		return;
+	if (!(t->sig_pending & SIGMASK(sig)))
+		t->siginfo[sig - 1] = *info;
 	t->sig_pending |= SIGMASK(sig);
 	recalc_sigpending(t);
-	if (signal_pending(t))
-		wake_task(t);	/* all sleeps are interruptible */
+	/* Every sleep is interruptible, except a stop (only SIGKILL/SIGCONT
+	 * end it); rt_sigtimedwait also waits for blocked signals. */
+	if (t->stopped && sig != SIGKILL)
+		return;
+	if (signal_pending(t) || (t->sigwait_set & SIGMASK(sig)))
+		wake_task(t);
+}
+
+void send_signal(struct task *t, int sig)
+{
+	struct ksiginfo i = { sig, SI_KERNEL, 0, 0, 0, 0, 0 };
+	send_signal_info(t, &i);
 }
 
 /* A synchronous fault: it cannot be blocked or ignored away, or the task
  * would re-execute the faulting instruction forever. */
-void force_sig(int sig)
+void force_sig_fault(int sig, int code, unsigned long addr)
 {
 	struct task *t = current;
 	t->sig_blocked &= ~SIGMASK(sig);
 	if (t->sigaction[sig - 1].handler == SIG_IGN)
 		t->sigaction[sig - 1].handler = SIG_DFL;
-	send_signal(t, sig);
+	struct ksiginfo i = { sig, code, 0, 0, 0, 0, addr };
+	send_signal_info(t, &i);
+}
+
+void force_sig(int sig)
+{
+	force_sig_fault(sig, SI_KERNEL, 0);
+}
+
+/* Takes the next deliverable signal: faults first, then lowest number. */
+int dequeue_signal(struct task *t, u64 allowed, struct ksiginfo *info)
+{
+	u64 ready = t->sig_pending & allowed;
+	if (!ready)
+		return 0;
+	u64 pick = (ready & SYNCHRONOUS) ? (ready & SYNCHRONOUS) : ready;
+	int sig = __builtin_ctzl(pick) + 1;
+	t->sig_pending &= ~SIGMASK(sig);
+	*info = t->siginfo[sig - 1];
+	recalc_sigpending(t);
+	return sig;
+}
+
+/* Default action "stop": sleep until SIGCONT or SIGKILL. */
+static void do_stop(struct task *t, int sig)
+{
+	t->stopped = sig;
+	t->stop_report = sig;
+	t->cont_report = 0;
+	notify_parent_cld(t, CLD_STOPPED, sig);
+	while (t->stopped && !(t->sig_pending & SIGMASK(SIGKILL))) {
+		t->wchan = &t->stopped;
+		t->state = TASK_SLEEPING;
+		schedule();
+	}
+	t->stopped = 0;
+}
+
+#define NR_restart_syscall_64 219
+#define NR_restart_syscall_32 0
+
+static bool in_syscall(const struct pt_regs *regs)
+{
+	return (long)regs->orig_ax >= 0;
+}
+
+/* Back up over the 2-byte syscall/int $0x80 (for a fast 32-bit entry IP is
+ * the vDSO landing pad, so this is its int $0x80) and redo the call. */
+static void restart_at(struct pt_regs *regs, unsigned long nr)
+{
+	regs->ax = nr;
+	regs->ip -= 2;
+}
+
+/* The restart rules when a handler is about to run. */
+static void restart_with_handler(struct pt_regs *regs, const struct k_sigaction *ka)
+{
+	switch ((long)regs->ax) {
+	case -ERESTARTNOHAND:
+	case -ERESTART_RESTARTBLOCK:
+		regs->ax = -EINTR;
+		break;
+	case -ERESTARTSYS:
+		if (!(ka->flags & SA_RESTART)) {
+			regs->ax = -EINTR;
+			break;
+		}
+		/* fall through */
+	case -ERESTARTNOINTR:
+		restart_at(regs, regs->orig_ax);
+		break;
+	}
 }
 
 void do_signal(struct pt_regs *regs)
 {
 	struct task *t = current;
-	u64 deliverable = t->sig_pending & ~(t->sig_blocked & ~UNBLOCKABLE);
-	while (deliverable) {
-		int sig = __builtin_ctzl(deliverable) + 1;
-		deliverable &= ~SIGMASK(sig);
-		t->sig_pending &= ~SIGMASK(sig);
-		unsigned long h = t->sigaction[sig - 1].handler;
-		if (sig != SIGKILL && sig != SIGSTOP) {
-			if (h == SIG_IGN)
-				continue;
-			if (h == SIG_DFL && (sig_ignored_by_default(sig) || sig_is_stop(sig)))
-				continue;
-			if (h != SIG_DFL)
-				printk("pid %d: signal %d has a handler; delivery not "
-				       "implemented, taking the default action\n", t->pid, sig);
-		}
-		if (sig_is_stop(sig))
+	struct ksiginfo info;
+	int sig;
+	while ((sig = dequeue_signal(t, ~(t->sig_blocked & ~UNBLOCKABLE), &info))) {
+		struct k_sigaction *ka = &t->sigaction[sig - 1];
+		if (sig != SIGKILL && ka->handler == SIG_IGN)
 			continue;
-		do_exit(sig);		/* terminate: wait status = signal number */
+		if (sig == SIGKILL || ka->handler == SIG_DFL) {
+			if (sig != SIGKILL && sig_ignored_by_default(sig))
+				continue;
+			if (sig_is_stop(sig)) {
+				do_stop(t, sig);
+				continue;
+			}
+			/* Terminate.  No core files are written, so the wait
+			 * status never has the 0x80 "core dumped" bit - as on
+			 * Linux with RLIMIT_CORE 0. */
+			do_exit(sig);
+		}
+		if (in_syscall(regs))
+			restart_with_handler(regs, ka);
+		regs->orig_ax = -1;	/* the frame is not in a syscall any more */
+		u64 saved = t->restore_sigmask ? t->saved_sigmask : t->sig_blocked;
+		t->restore_sigmask = false;
+		if (setup_signal_frame(sig, &info, regs, saved)) {
+			/* No room or a bad stack: Linux's force_sigsegv. */
+			printk("pid %d: cannot build the frame for signal %d\n", t->pid, sig);
+			t->sigaction[SIGSEGV - 1].handler = SIG_DFL;
+			force_sig(SIGSEGV);
+			return;
+		}
+		t->sig_blocked |= ka->mask;
+		if (!(ka->flags & SA_NODEFER))
+			t->sig_blocked |= SIGMASK(sig);
+		t->sig_blocked &= ~UNBLOCKABLE;
+		if (ka->flags & SA_RESETHAND)
+			*ka = (struct k_sigaction){ 0 };
+		recalc_sigpending(t);
+		return;		/* one frame per pass; exit_to_user_mode loops */
+	}
+
+	/* No handler ran: an interrupted system call restarts transparently. */
+	if (in_syscall(regs)) {
+		long ret = regs->ax;
+		if (ret == -ERESTARTSYS || ret == -ERESTARTNOINTR || ret == -ERESTARTNOHAND)
+			restart_at(regs, regs->orig_ax);
+		else if (ret == -ERESTART_RESTARTBLOCK)
+			restart_at(regs, t->is32 || (regs->cs == USER32_CS)
+				   ? NR_restart_syscall_32 : NR_restart_syscall_64);
+	}
+	if (t->restore_sigmask) {
+		t->restore_sigmask = false;
+		t->sig_blocked = t->saved_sigmask;
 	}
 	recalc_sigpending(t);
-
-	/*
-	 * No handler ran, so an interrupted system call restarts: back IP up
-	 * over the 2-byte syscall/int $0x80 and reload the number.  (For a
-	 * fast 32-bit entry IP is the vDSO landing pad, so this lands on its
-	 * int $0x80.)  restart_syscall is not implemented yet: a call that
-	 * asks for it gets -EINTR.
-	 */
-	if ((long)regs->orig_ax >= 0) {
-		long ret = regs->ax;
-		if (ret == -ERESTARTSYS || ret == -ERESTARTNOINTR || ret == -ERESTARTNOHAND) {
-			regs->ax = regs->orig_ax;
-			regs->ip -= 2;
-		} else if (ret == -ERESTART_RESTARTBLOCK) {
-			regs->ax = -EINTR;
-		}
-	}
-}
-
-static int kill_one(struct task *t, int sig)
-{
-	if (sig)
-		send_signal(t, sig);
-	return 0;
-}
-
-SYSCALL_DEFINE2(kill, pid_t, pid, int, sig)
-{
-	if (sig < 0 || sig > NSIG)
-		return -EINVAL;
-	if (pid > 0) {
-		struct task *t = find_task(pid);
-		if (!t || t->state == TASK_ZOMBIE)
-			return t ? 0 : -ESRCH;
-		return kill_one(t, sig);
-	}
-	/* Process groups: pid 0 = ours, -1 = everyone but init and us... */
-	pid_t pgid = pid == 0 ? current->pgid : -pid;
-	int found = 0;
-	for (int i = 0; i < NR_TASKS; i++) {
-		struct task *t = tasks[i];
-		if (!t || t->state == TASK_DEAD)
-			continue;
-		if (pid == -1 ? (t->pid == 1 || t == current) : t->pgid != pgid)
-			continue;
-		found++;
-		kill_one(t, sig);
-	}
-	return found ? 0 : -ESRCH;
-}
-
-SYSCALL_DEFINE3(tgkill, pid_t, tgid, pid_t, tid, int, sig)
-{
-	if (tgid <= 0 || tid <= 0 || sig < 0 || sig > NSIG)
-		return -EINVAL;
-	struct task *t = find_task(tid);
-	if (!t || t->pid != tgid)
-		return -ESRCH;
-	return kill_one(t, sig);
-}
-
-SYSCALL_DEFINE2(tkill, pid_t, tid, int, sig)
-{
-	if (tid <= 0 || sig < 0 || sig > NSIG)
-		return -EINVAL;
-	struct task *t = find_task(tid);
-	if (!t)
-		return -ESRCH;
-	return kill_one(t, sig);
-}
-
-#define SIG_BLOCK 0
-#define SIG_UNBLOCK 1
-#define SIG_SETMASK 2
-
-SYSCALL_DEFINE4(rt_sigprocmask, int, how, const u64 __user *, set, u64 __user *, oset,
-		size_t, sigsetsize)
-{
-	struct task *t = current;
-	u64 old = t->sig_blocked, new;
-	if (sigsetsize != 8)
-		return -EINVAL;
-	if (set) {
-		if (copy_from_user(&new, set, 8))
-			return -EFAULT;
-		switch (how) {
-		case SIG_BLOCK: t->sig_blocked |= new; break;
-		case SIG_UNBLOCK: t->sig_blocked &= ~new; break;
-		case SIG_SETMASK: t->sig_blocked = new; break;
-		default: return -EINVAL;
-		}
-		t->sig_blocked &= ~UNBLOCKABLE;
-		recalc_sigpending(t);
-	}
-	if (oset && copy_to_user(oset, &old, 8))
-		return -EFAULT;
-	return 0;
-}
-
-struct user_sigaction64 { u64 handler, flags, restorer, mask; };
-struct user_sigaction32 { u32 handler, flags, restorer; u32 mask[2]; };
-
-static int do_sigaction(int sig, const struct k_sigaction *act, struct k_sigaction *old)
-{
-	if (sig < 1 || sig > NSIG)
-		return -EINVAL;
-	struct k_sigaction *k = &current->sigaction[sig - 1];
-	*old = *k;
-	if (act) {
-		if (sig == SIGKILL || sig == SIGSTOP)
-			return -EINVAL;
-		*k = *act;
-		k->mask &= ~UNBLOCKABLE;
-	}
-	return 0;
-}
-
-SYSCALL_DEFINE4(rt_sigaction, int, sig, const struct user_sigaction64 __user *, act,
-		struct user_sigaction64 __user *, oact, size_t, sigsetsize)
-{
-	struct user_sigaction64 u;
-	struct k_sigaction k, old;
-	if (sigsetsize != 8)
-		return -EINVAL;
-	if (act) {
-		if (copy_from_user(&u, act, sizeof(u)))
-			return -EFAULT;
-		k = (struct k_sigaction){ u.handler, u.flags, u.restorer, u.mask };
-	}
-	int err = do_sigaction(sig, act ? &k : NULL, &old);
-	if (err)
-		return err;
-	if (oact) {
-		u = (struct user_sigaction64){ old.handler, old.flags, old.restorer, old.mask };
-		if (copy_to_user(oact, &u, sizeof(u)))
-			return -EFAULT;
-	}
-	return 0;
-}
-
-COMPAT_SYSCALL_DEFINE4(rt_sigaction, int, sig, const struct user_sigaction32 __user *, act,
-		       struct user_sigaction32 __user *, oact, size_t, sigsetsize)
-{
-	struct user_sigaction32 u;
-	struct k_sigaction k, old;
-	if (sigsetsize != 8)
-		return -EINVAL;
-	if (act) {
-		if (copy_from_user(&u, act, sizeof(u)))
-			return -EFAULT;
-		k = (struct k_sigaction){ u.handler, u.flags, u.restorer,
-					  u.mask[0] | ((u64)u.mask[1] << 32) };
-	}
-	int err = do_sigaction(sig, act ? &k : NULL, &old);
-	if (err)
-		return err;
-	if (oact) {
-		u = (struct user_sigaction32){ old.handler, old.flags, old.restorer,
-					       { (u32)old.mask, (u32)(old.mask >> 32) } };
-		if (copy_to_user(oact, &u, sizeof(u)))
-			return -EFAULT;
-	}
-	return 0;
 }

@@ -184,18 +184,12 @@ COMPAT_SYSCALL_DEFINE1(time, s32 __user *, tloc)
 }
 
 /*
- * Sleeping.  An interrupted sleep reports the remaining time; restarting
- * it through restart_syscall arrives with the signal work (issue 4), until
- * then a signal ends the sleep with -EINTR.
+ * Sleeping.  An interrupted relative sleep writes the remaining time and
+ * returns -ERESTART_RESTARTBLOCK: if a handler runs, the caller sees
+ * -EINTR; if not (the signal was ignored, or it stopped and continued the
+ * task), the signal code makes the task call restart_syscall, which sleeps
+ * until the original deadline.  An absolute sleep simply restarts.
  */
-static long do_nanosleep(u64 deadline, u64 *remaining)
-{
-	int err = sleep_until(deadline);
-	u64 now = ktime_ns();
-	*remaining = now < deadline ? deadline - now : 0;
-	return err ? -EINTR : 0;
-}
-
 static int ts_to_ns(s64 sec, s64 nsec, u64 *ns)
 {
 	if (sec < 0 || nsec < 0 || nsec >= (s64)NSEC_PER_SEC)
@@ -204,18 +198,49 @@ static int ts_to_ns(s64 sec, s64 nsec, u64 *ns)
 	return 0;
 }
 
-static long nanosleep_common(int which, int flags, u64 req, u64 *rem)
+static long nanosleep_common(int which, int flags, u64 req, u64 *rem, void __user *rmtp,
+			     bool compat)
 {
 	u64 now;
 	if (clock_read(which, &now))
 		return -EINVAL;
 	u64 deadline = ktime_ns() + req;
-	if (flags & 1) {		/* TIMER_ABSTIME */
+	if (flags & 1)			/* TIMER_ABSTIME */
 		deadline = req > now ? ktime_ns() + (req - now) : 0;
-	}
-	long r = do_nanosleep(deadline, rem);
+	int err = sleep_until(deadline);
+	u64 t = ktime_ns();
+	*rem = t < deadline ? deadline - t : 0;
+	if (!err)
+		return 0;
 	if (flags & 1)
-		*rem = 0;
+		return -ERESTARTNOHAND;
+	current->restart_deadline = deadline;
+	current->restart_rmtp = rmtp;
+	current->restart_compat = compat;
+	return -ERESTART_RESTARTBLOCK;
+}
+
+static int put_rem(void __user *rmtp, u64 rem, bool compat)
+{
+	if (!rmtp)
+		return 0;
+	if (compat) {
+		struct compat_timespec o = { rem / NSEC_PER_SEC, rem % NSEC_PER_SEC };
+		return copy_to_user(rmtp, &o, sizeof(o));
+	}
+	struct timespec64 o = { rem / NSEC_PER_SEC, rem % NSEC_PER_SEC };
+	return copy_to_user(rmtp, &o, sizeof(o));
+}
+
+SYSCALL_DEFINE0(restart_syscall)
+{
+	struct task *t = current;
+	u64 rem, now = ktime_ns();
+	u64 left = t->restart_deadline > now ? t->restart_deadline - now : 0;
+	long r = nanosleep_common(CLOCK_MONOTONIC, 0, left, &rem, t->restart_rmtp,
+				  t->restart_compat);
+	if (r == -ERESTART_RESTARTBLOCK && put_rem(t->restart_rmtp, rem, t->restart_compat))
+		return -EFAULT;
 	return r;
 }
 
@@ -228,12 +253,9 @@ SYSCALL_DEFINE2(nanosleep, const struct timespec64 __user *, rqtp,
 		return -EFAULT;
 	if (ts_to_ns(ts.sec, ts.nsec, &req))
 		return -EINVAL;
-	long r = nanosleep_common(CLOCK_MONOTONIC, 0, req, &rem);
-	if (r == -EINTR && rmtp) {
-		struct timespec64 out = { rem / NSEC_PER_SEC, rem % NSEC_PER_SEC };
-		if (copy_to_user(rmtp, &out, sizeof(out)))
-			return -EFAULT;
-	}
+	long r = nanosleep_common(CLOCK_MONOTONIC, 0, req, &rem, rmtp, false);
+	if (r == -ERESTART_RESTARTBLOCK && put_rem(rmtp, rem, false))
+		return -EFAULT;
 	return r;
 }
 
@@ -246,12 +268,9 @@ COMPAT_SYSCALL_DEFINE2(nanosleep, const struct compat_timespec __user *, rqtp,
 		return -EFAULT;
 	if (ts_to_ns(ts.sec, ts.nsec, &req))
 		return -EINVAL;
-	long r = nanosleep_common(CLOCK_MONOTONIC, 0, req, &rem);
-	if (r == -EINTR && rmtp) {
-		struct compat_timespec out = { rem / NSEC_PER_SEC, rem % NSEC_PER_SEC };
-		if (copy_to_user(rmtp, &out, sizeof(out)))
-			return -EFAULT;
-	}
+	long r = nanosleep_common(CLOCK_MONOTONIC, 0, req, &rem, rmtp, true);
+	if (r == -ERESTART_RESTARTBLOCK && put_rem(rmtp, rem, true))
+		return -EFAULT;
 	return r;
 }
 
@@ -264,12 +283,9 @@ SYSCALL_DEFINE4(clock_nanosleep, int, which, int, flags,
 		return -EFAULT;
 	if (ts_to_ns(ts.sec, ts.nsec, &req))
 		return -EINVAL;
-	long r = nanosleep_common(which, flags, req, &rem);
-	if (r == -EINTR && rmtp && !(flags & 1)) {
-		struct timespec64 out = { rem / NSEC_PER_SEC, rem % NSEC_PER_SEC };
-		if (copy_to_user(rmtp, &out, sizeof(out)))
-			return -EFAULT;
-	}
+	long r = nanosleep_common(which, flags, req, &rem, rmtp, false);
+	if (r == -ERESTART_RESTARTBLOCK && put_rem(rmtp, rem, false))
+		return -EFAULT;
 	return r;
 }
 
@@ -283,11 +299,8 @@ COMPAT_SYSCALL_DEFINE4(clock_nanosleep, int, which, int, flags,
 		return -EFAULT;
 	if (ts_to_ns(ts.sec, ts.nsec, &req))
 		return -EINVAL;
-	long r = nanosleep_common(which, flags, req, &rem);
-	if (r == -EINTR && rmtp && !(flags & 1)) {
-		struct compat_timespec out = { rem / NSEC_PER_SEC, rem % NSEC_PER_SEC };
-		if (copy_to_user(rmtp, &out, sizeof(out)))
-			return -EFAULT;
-	}
+	long r = nanosleep_common(which, flags, req, &rem, rmtp, true);
+	if (r == -ERESTART_RESTARTBLOCK && put_rem(rmtp, rem, true))
+		return -EFAULT;
 	return r;
 }

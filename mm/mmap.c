@@ -220,18 +220,22 @@ int populate_page(struct mm *mm, unsigned long va, bool write)
 /* 0 if the fault at addr was a legitimate first touch and is now mapped. */
 int handle_user_page_fault(unsigned long addr, unsigned long error)
 {
+	/* -EFAULT: nothing mapped there (SEGV_MAPERR); -EACCES: mapped, but
+	 * not for this access (SEGV_ACCERR). */
 	struct mm *mm = current ? current->mm : NULL;
-	if (!mm || (error & PF_PROT))
-		return -EFAULT;		/* present page: a real violation */
+	if (!mm)
+		return -EFAULT;
 	struct vma *v = vma_find(mm, addr);
 	if (!v)
 		return -EFAULT;
+	if (error & PF_PROT)
+		return -EACCES;		/* present page: a real violation */
 	if ((error & PF_WRITE) && !(v->prot & PROT_WRITE))
-		return -EFAULT;
+		return -EACCES;
 	if ((error & PF_INSTR) && !(v->prot & PROT_EXEC))
-		return -EFAULT;
+		return -EACCES;
 	if (!(v->prot & (PROT_READ | PROT_WRITE | PROT_EXEC)))
-		return -EFAULT;
+		return -EACCES;
 	/* A page that should come from the file but lies wholly past its
 	 * end: SIGBUS, as Linux (-EIO tells the fault handler). */
 	unsigned long va = addr & PAGE_MASK;

@@ -3,6 +3,7 @@
 #define XENTRY_SCHED_H
 #include <xentry/types.h>
 #include <asm/ptrace.h>
+#include <xentry/signal.h>
 
 #define KSTACK_SIZE (16 * 1024)
 #define NR_TASKS 128
@@ -13,6 +14,7 @@ enum task_state { TASK_RUNNING, TASK_SLEEPING, TASK_ZOMBIE, TASK_DEAD };
 /* Work for the way out to user mode (exit_to_user_mode, entry/common.c). */
 #define TIF_NEED_RESCHED (1UL << 0)
 #define TIF_SIGPENDING (1UL << 1)
+#define TIF_CHECK_REGS (1UL << 2)	/* registers came from user space */
 
 struct k_sigaction {
 	unsigned long handler, flags, restorer;
@@ -47,6 +49,20 @@ struct task {
 
 	u64 sig_pending, sig_blocked;
 	struct k_sigaction sigaction[NSIG];
+	struct ksiginfo siginfo[NSIG];	/* info of each pending signal */
+	u64 saved_sigmask;		/* sigsuspend's mask to restore */
+	bool restore_sigmask;
+	u64 sigwait_set;		/* rt_sigtimedwait: also wake for these */
+	unsigned long sas_ss_sp, sas_ss_size;	/* sigaltstack */
+	int sas_ss_flags;
+	int stopped;			/* stopped by this signal, 0 if running */
+	int stop_report, cont_report;	/* for the parent's wait */
+	u64 it_real_deadline, it_real_interval;	/* ITIMER_REAL, ns */
+	/* nanosleep's restart_syscall state */
+	u64 restart_deadline;
+	int restart_clock;
+	void __user *restart_rmtp;
+	bool restart_compat;
 
 	/* User segment state, saved and loaded at context switch. */
 	u16 dsindex, esindex, fsindex, gsindex;

@@ -46,10 +46,32 @@ void do_signal(struct pt_regs *regs);
  * signals.  Loops because handling one item can raise another (a signal
  * delivery can wake someone who preempts us).
  */
+/*
+ * Registers that came from user space (sigreturn) may hold a RIP that IRET
+ * cannot load: non-canonical for 64-bit code, above 4 GiB for 32-bit code.
+ * The CPU would fault on the IRET itself, in kernel mode; instead the task
+ * takes the SIGSEGV it would get in user mode.  Only sanitize_user_regs()
+ * sets TIF_CHECK_REGS, so ordinary returns never pay for this.
+ */
+static void check_user_regs(struct pt_regs *regs)
+{
+	bool bad;
+	if (regs->cs == USER32_CS)
+		bad = regs->ip > 0xffffffffUL;
+	else
+		bad = (long)(regs->ip << 16) >> 16 != (long)regs->ip;
+	if (bad)
+		force_sig(11);
+}
+
 void exit_to_user_mode(struct pt_regs *regs)
 {
 	struct task *t = current;
 	while (t->work) {
+		if (t->work & TIF_CHECK_REGS) {
+			t->work &= ~TIF_CHECK_REGS;
+			check_user_regs(regs);
+		}
 		if (t->work & TIF_NEED_RESCHED) {
 			t->work &= ~TIF_NEED_RESCHED;
 			schedule();

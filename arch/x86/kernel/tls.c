@@ -21,6 +21,27 @@ static const u8 fpu_template[512] __aligned(16) = {
 	[24] = 0x80, [25] = 0x1f,			/* MXCSR 0x1f80 */
 };
 
+static u32 cpu_mxcsr_mask;
+
+/* The MXCSR bits this CPU accepts (FXRSTOR #GPs on any other). */
+u32 mxcsr_mask(void)
+{
+	if (!cpu_mxcsr_mask) {
+		static u8 img[512] __aligned(16);
+		asm volatile("fxsave64 %0" : "=m"(img));
+		memcpy(&cpu_mxcsr_mask, img + 28, 4);
+		if (!cpu_mxcsr_mask)
+			cpu_mxcsr_mask = 0xffbf;	/* the architectural default */
+	}
+	return cpu_mxcsr_mask;
+}
+
+/* The FPU as a new program (or a signal handler) gets it. */
+void fpu_reset_live(void)
+{
+	asm volatile("fxrstor64 %0" : : "m"(fpu_template));
+}
+
 /* exec: a new program starts with no TLS and a freshly initialised FPU. */
 void task_reset_user_state(struct task *t)
 {

@@ -78,7 +78,10 @@ static void do_exception(struct pt_regs *regs, unsigned long vector, unsigned lo
 		}
 		printk("pid %d (%s): %s at %lx ip %lx error %lx\n", current->pid,
 		       current->comm, r == -EIO ? "SIGBUS" : "SIGSEGV", addr, regs->ip, error);
-		force_sig(r == -EIO ? 7 : 11);
+		if (r == -EIO)
+			force_sig_fault(SIGBUS, BUS_ADRERR, addr);
+		else
+			force_sig_fault(SIGSEGV, r == -EACCES ? SEGV_ACCERR : SEGV_MAPERR, addr);
 		return;
 	}
 	/*
@@ -102,7 +105,16 @@ static void do_exception(struct pt_regs *regs, unsigned long vector, unsigned lo
 	printk("pid %d (%s): exception %lu (%s) at ip %lx -> signal %d\n", current->pid,
 	       current->comm, vector, exc_names[vector] ? exc_names[vector] : "?",
 	       regs->ip, sig);
-	force_sig(sig);
+	/* si_code and si_addr as Linux fills them for each exception. */
+	switch (vector) {
+	case 0: force_sig_fault(SIGFPE, FPE_INTDIV, regs->ip); break;
+	case 1: force_sig_fault(SIGTRAP, TRAP_TRACE, regs->ip); break;
+	case 6: force_sig_fault(SIGILL, ILL_ILLOPN, regs->ip); break;
+	case 16:
+	case 19: force_sig_fault(SIGFPE, FPE_FLTINV, regs->ip); break;
+	case 17: force_sig_fault(SIGBUS, BUS_ADRALN, 0); break;
+	default: force_sig_fault(sig, SI_KERNEL, 0); break;
+	}
 }
 
 /* The C landing of every IDT vector but 0x80. */
