@@ -352,16 +352,32 @@ out:
 	return err;
 }
 
+void ptrace_event(int event, unsigned long msg);
+bool ptrace_wants_event(int opt);
+
+/* A traced exec reports itself: an event stop with TRACEEXEC, otherwise the
+ * traditional SIGTRAP after the new image is in place. */
+static long exec_notify(long err)
+{
+	if (err || !current->tracer)
+		return err;
+	if (ptrace_wants_event(0x10 /* PTRACE_O_TRACEEXEC */))
+		ptrace_event(4 /* PTRACE_EVENT_EXEC */, current->pid);
+	else
+		send_signal(current, SIGTRAP);
+	return 0;
+}
+
 SYSCALL_DEFINE3(execve, const char __user *, path, const void __user *, argv,
 		const void __user *, envp)
 {
-	return execve_common(path, argv, envp, false);
+	return exec_notify(execve_common(path, argv, envp, false));
 }
 
 COMPAT_SYSCALL_DEFINE3(execve, const char __user *, path, const void __user *, argv,
 		       const void __user *, envp)
 {
-	return execve_common(path, argv, envp, true);
+	return exec_notify(execve_common(path, argv, envp, true));
 }
 
 /* Boot: start init from kernel strings (NUL-separated lists). */

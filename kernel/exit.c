@@ -19,6 +19,12 @@ __noreturn void machine_exit(u8 code);
 __noreturn void do_exit(int wait_status)
 {
 	struct task *t = current;
+	void ptrace_event(int event, unsigned long msg);
+	void ptrace_tracer_exit(struct task *tracer);
+	if (t->tracer && (t->ptrace_opts & 0x40 /* TRACEEXIT */) &&
+	    !(t->sig_pending & (1UL << (SIGKILL - 1))))
+		ptrace_event(6 /* PTRACE_EVENT_EXIT */, wait_status);
+	ptrace_tracer_exit(t);
 	if (t->pid == 1) {
 		printk("XENTRY-EXIT status=0x%04x\n", wait_status & 0xffff);
 		machine_exit(0);
@@ -54,6 +60,8 @@ __noreturn void do_exit(int wait_status)
 		send_signal_info(t->parent, &i);
 		wakeup(t->parent);
 	}
+	if (t->tracer && t->tracer != t->parent)
+		wakeup(t->tracer);
 	schedule();
 	panic("zombie %d scheduled", t->pid);
 }
@@ -97,10 +105,30 @@ static long do_wait(int idtype, pid_t id, int options, int *status)
 		bool have_child = false;
 		for (int i = 0; i < NR_TASKS; i++) {
 			struct task *c = tasks[i];
-			if (!c || c->parent != current || c->state == TASK_DEAD ||
-			    !wait_matches(c, idtype, id))
+			if (!c || c->state == TASK_DEAD || !wait_matches(c, idtype, id))
+				continue;
+			bool child = c->parent == current, traced = c->tracer == current;
+			if (!child && !traced)
 				continue;
 			have_child = true;
+			/* ptrace stops are reported to the tracer whatever the
+			 * options; its exit too, before the parent reaps it. */
+			if (traced && c->ptrace_stopped && !c->ptrace_reported) {
+				*status = c->ptrace_status;
+				if (!(options & WNOWAIT))
+					c->ptrace_reported = true;
+				return c->pid;
+			}
+			if (traced && !child && c->state == TASK_ZOMBIE) {
+				if (c->tracer_saw_exit)
+					continue;
+				*status = c->exit_status;
+				if (!(options & WNOWAIT))
+					c->tracer_saw_exit = true;
+				return c->pid;
+			}
+			if (!child)
+				continue;
 			if ((options & WUNTRACED) && c->stop_report && c->state != TASK_ZOMBIE) {
 				*status = (c->stop_report << 8) | 0x7f;
 				if (!(options & WNOWAIT))

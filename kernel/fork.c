@@ -11,6 +11,8 @@ struct task *task_alloc(void);
 void task_free(struct task *t);
 int do_set_thread_area(struct task *t, void __user *u_info);
 
+void ptrace_event(int event, unsigned long msg);
+
 #define CLONE_VM 0x00000100
 #define CLONE_FS 0x00000200
 #define CLONE_FILES 0x00000400
@@ -93,8 +95,21 @@ static long do_fork(unsigned long flags, unsigned long newsp, int __user *parent
 	if (flags & CLONE_CHILD_CLEARTID)
 		c->clear_child_tid = (unsigned long)child_tid;
 
+	/* A traced parent with TRACEFORK/VFORK/CLONE hands the child to its
+	 * tracer too: the child starts with a stop the tracer will see. */
+	int event = (flags & CLONE_VFORK) ? 2 : ((flags & 0xff) == SIGCHLD ? 1 : 3);
+	int opt = event == 2 ? 4 : event == 1 ? 2 : 8;
+	bool traced = p->tracer && (p->ptrace_opts & opt);
+	if (traced) {
+		c->tracer = p->tracer;
+		c->ptrace_opts = p->ptrace_opts;
+		c->ptrace_seized = p->ptrace_seized;
+		send_signal(c, SIGSTOP);
+	}
 	c->state = TASK_RUNNING;
 	pid_t pid = c->pid;
+	if (traced)
+		ptrace_event(event, pid);
 	if (flags & CLONE_VFORK) {
 		c->vfork_parent_waiting = true;
 		while (c->vfork_parent_waiting)

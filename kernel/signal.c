@@ -30,7 +30,8 @@ static bool sig_is_stop(int sig)
 
 bool signal_pending(struct task *t)
 {
-	return t->sig_pending & ~(t->sig_blocked & ~UNBLOCKABLE);
+	/* A PTRACE_INTERRUPT must end sleeps just like a signal does. */
+	return (t->sig_pending & ~(t->sig_blocked & ~UNBLOCKABLE)) || t->ptrace_interrupt;
 }
 
 void recalc_sigpending(struct task *t)
@@ -47,6 +48,8 @@ static bool sig_discarded(struct task *t, int sig)
 {
 	if (t->sig_blocked & SIGMASK(sig))
 		return false;
+	if (t->tracer)
+		return false;	/* a tracer sees even ignored signals */
 	unsigned long h = t->sigaction[sig - 1].handler;
 	return h == SIG_IGN || (h == SIG_DFL && sig_ignored_by_default(sig));
 }
@@ -104,6 +107,15 @@ void send_signal(struct task *t, int sig)
 
 /* A synchronous fault: it cannot be blocked or ignored away, or the task
  * would re-execute the faulting instruction forever. */
+void force_sig_task(struct task *t, int sig)
+{
+	t->sig_blocked &= ~SIGMASK(sig);
+	if (t->sigaction[sig - 1].handler == SIG_IGN)
+		t->sigaction[sig - 1].handler = SIG_DFL;
+	struct ksiginfo i = { sig, SI_KERNEL, 0, 0, 0, 0, 0 };
+	send_signal_info(t, &i);
+}
+
 void force_sig_fault(int sig, int code, unsigned long addr)
 {
 	struct task *t = current;
@@ -184,14 +196,32 @@ static void restart_with_handler(struct pt_regs *regs, const struct k_sigaction 
 	}
 }
 
+void ptrace_event(int event, unsigned long msg);
+int ptrace_signal(int sig, struct ksiginfo *info);
+
 void do_signal(struct pt_regs *regs)
 {
 	struct task *t = current;
 	struct ksiginfo info;
 	int sig;
+	if (t->ptrace_interrupt) {
+		t->ptrace_interrupt = false;
+		recalc_sigpending(t);
+		ptrace_event(128 /* PTRACE_EVENT_STOP */, 0);
+	}
 	while ((sig = dequeue_signal(t, ~(t->sig_blocked & ~UNBLOCKABLE), &info))) {
+		/* Signal-delivery-stop: the tracer may cancel or replace it. */
+		if (t->tracer && sig != SIGKILL) {
+			sig = ptrace_signal(sig, &info);
+			if (!sig)
+				continue;
+		}
 		struct k_sigaction *ka = &t->sigaction[sig - 1];
 		if (sig != SIGKILL && ka->handler == SIG_IGN)
+			continue;
+		/* A traced task's stop signals stop it for the tracer only
+		 * (that was the signal-delivery-stop above). */
+		if (t->tracer && sig_is_stop(sig) && ka->handler == SIG_DFL)
 			continue;
 		if (sig == SIGKILL || ka->handler == SIG_DFL) {
 			if (sig != SIGKILL && sig_ignored_by_default(sig))

@@ -64,6 +64,21 @@ struct task {
 	void __user *restart_rmtp;
 	bool restart_compat;
 
+	/* ptrace (kernel/ptrace.c) */
+	struct task *tracer;
+	u32 ptrace_opts;
+	bool ptrace_seized;
+	bool syscall_trace;		/* PTRACE_SYSCALL: stop at entry and exit */
+	bool ptrace_step;		/* PTRACE_SINGLESTEP set TF for us */
+	bool ptrace_stopped;		/* in a ptrace stop, waiting for the tracer */
+	bool ptrace_reported;		/* ...and the tracer's wait has seen it */
+	bool ptrace_interrupt;		/* PTRACE_INTERRUPT pending */
+	bool tracer_saw_exit;
+	int ptrace_status;		/* wait status of the current stop */
+	int ptrace_resume_sig;
+	unsigned long ptrace_eventmsg;
+	struct ksiginfo ptrace_siginfo;
+
 	/* User segment state, saved and loaded at context switch. */
 	u16 dsindex, esindex, fsindex, gsindex;
 	u64 fsbase, gsbase;

@@ -79,6 +79,8 @@ long do_sigreturn32(struct pt_regs *regs);
 /* The one sanitizer for register state that comes from user space
  * (sigreturn, later ptrace).  See signal_frame.c. */
 void sanitize_user_regs(struct pt_regs *regs, bool strict_ss);
+void sanitize_task_regs(struct task *t, struct pt_regs *regs);
+void force_sig_task(struct task *t, int sig);
 void siginfo_to_user_layout(const struct ksiginfo *in, u8 out[128], bool is32);
 
 #endif

@@ -40,6 +40,8 @@ long sys_ni_syscall(const struct pt_regs *regs)
 }
 
 void do_signal(struct pt_regs *regs);
+long syscall_trace_enter(struct pt_regs *regs);
+void syscall_trace_exit(struct pt_regs *regs);
 
 /*
  * Work that must happen before any return to user mode: rescheduling and
@@ -114,10 +116,16 @@ bool do_syscall_64(struct pt_regs *regs, int nr)
 {
 	/* Only the low 32 bits select the call, as a signed int (Linux >= 5.14):
 	 * the unsigned compare sends negative numbers to -ENOSYS too. */
+	struct task *t = current;
+	/* A tracer may change the number or skip the call (-1) at the stop. */
+	if (unlikely(t->syscall_trace))
+		nr = syscall_trace_enter(regs);
 	if (likely((unsigned int)nr < X64_NR_syscalls))
 		regs->ax = x64_sys_call_table[nr](regs);
 	else if (nr == XENTRY_NR_exit_stats)
 		regs->ax = __x64_sys_xentry_exit_stats(regs);
+	if (unlikely(t->syscall_trace || t->ptrace_step))
+		syscall_trace_exit(regs);
 	exit_to_user_mode(regs);
 	return sysret64_allowed(regs);
 }
@@ -125,7 +133,10 @@ bool do_syscall_64(struct pt_regs *regs, int nr)
 /* The i386 table, for all three 32-bit entries. */
 static void dispatch_ia32(struct pt_regs *regs)
 {
+	struct task *t = current;
 	unsigned int nr = (unsigned int)regs->orig_ax;
+	if (unlikely(t->syscall_trace))
+		nr = (unsigned int)syscall_trace_enter(regs);
 	if (likely(nr < IA32_NR_syscalls))
 		regs->ax = ia32_sys_call_table[nr](regs);
 	else if (nr == XENTRY_NR_exit_stats)
@@ -133,6 +144,8 @@ static void dispatch_ia32(struct pt_regs *regs)
 	/* The i386 ABI returns a 32-bit value: a 64-bit caller of int $0x80
 	 * sees it sign-extended, as on Linux. */
 	regs->ax = (unsigned long)(long)(int)regs->ax;
+	if (unlikely(t->syscall_trace || t->ptrace_step))
+		syscall_trace_exit(regs);
 }
 
 /* Called by entry_INT80_compat, for 32-bit and 64-bit callers alike. */

@@ -107,17 +107,16 @@ static bool sel_ok_data(u16 sel)
 }
 
 /*
- * The one sanitizer for register state supplied by user space.  A user may
- * pick any general register and RIP, only the FIX_EFLAGS bits of RFLAGS,
- * and only the user code/stack selectors.  What IRET could not load (kernel
- * selectors, a non-canonical RIP for 64-bit code) is not loaded: the task
- * gets SIGSEGV in user mode instead, which is what Linux's outcome is.
- * orig_ax = -1: the restored state is not in a system call.
+ * The one sanitizer for register state supplied by user space - by a
+ * sigreturn frame or a tracer's register writes.  A user may pick any
+ * general register and RIP, only the FIX_EFLAGS bits of RFLAGS (IF forced
+ * on, IOPL and VM never), and only the user code/stack selectors.  What
+ * IRET could not load (kernel selectors, a non-canonical RIP for 64-bit
+ * code) is not loaded: the task gets SIGSEGV in user mode instead, which is
+ * Linux's outcome too.
  */
-void sanitize_user_regs(struct pt_regs *regs, bool strict_ss)
+static void sanitize_regs(struct task *t, struct pt_regs *regs, bool strict_ss)
 {
-	struct task *t = current;
-	regs->orig_ax = -1;
 	regs->flags = (regs->flags & FIX_EFLAGS) | X86_EFLAGS_IF | X86_EFLAGS_FIXED;
 	regs->cs |= 3;
 	regs->ss |= 3;
@@ -130,11 +129,25 @@ void sanitize_user_regs(struct pt_regs *regs, bool strict_ss)
 		regs->ss = USER_DS;	/* Linux's force_valid_ss for 64-bit */
 	}
 	if (bad) {
-		force_sig(SIGSEGV);
+		force_sig_task(t, SIGSEGV);
 		return;
 	}
-	/* Checked on the way out (exit_to_user_mode), off the fast path. */
+	/* RIP is checked on the way out (exit_to_user_mode), off the fast path. */
 	t->work |= TIF_CHECK_REGS;
+}
+
+/* sigreturn: the restored state is not in a system call (no restart). */
+void sanitize_user_regs(struct pt_regs *regs, bool strict_ss)
+{
+	regs->orig_ax = -1;
+	sanitize_regs(current, regs, strict_ss);
+}
+
+/* ptrace: orig_ax is the tracer's to set (that is how it changes or skips
+ * a system call). */
+void sanitize_task_regs(struct task *t, struct pt_regs *regs)
+{
+	sanitize_regs(t, regs, true);
 }
 
 /* fxsave of the live state into buf; then the handler starts clean. */

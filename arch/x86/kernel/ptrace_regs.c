@@ -1,0 +1,314 @@
+/*
+ * The register views ptrace offers: x86-64 `struct user_regs_struct` (what
+ * a 64-bit tracer sees, also for a 32-bit tracee, CS 0x23) and the i386
+ * one (what a 32-bit tracer sees).  The x86-64 view is struct pt_regs plus
+ * six words, which is why pt_regs keeps Linux's field order.
+ * Writes are checked field by field as Linux's putreg() does (-EIO for a
+ * selector without RPL 3 or a base outside the user half), then the whole
+ * frame goes through sanitize_user_regs(), the sanitizer sigreturn uses.
+ */
+#include <xentry/kernel.h>
+#include <xentry/sched.h>
+#include <xentry/signal.h>
+#include <xentry/vm.h>
+#include <xentry/uaccess.h>
+#include <asm/x86.h>
+
+#define U64_REGS_SIZE 216
+#define U64_USER_SIZE 928
+#define U32_REGS_SIZE 68
+#define U32_USER_SIZE 284
+
+/* Only these RFLAGS bits are the tracer's to set (Linux's FLAG_MASK). */
+#define PTRACE_FLAG_MASK (X86_EFLAGS_CF | X86_EFLAGS_PF | X86_EFLAGS_AF | X86_EFLAGS_ZF | \
+			  X86_EFLAGS_SF | X86_EFLAGS_TF | X86_EFLAGS_DF | X86_EFLAGS_OF | \
+			  X86_EFLAGS_RF | X86_EFLAGS_AC | X86_EFLAGS_NT)
+
+static bool sel_ok(unsigned long v)
+{
+	return v == 0 || v == USER_DS || v == 0x63 || v == 0x6b || v == 0x73;
+}
+
+/* The base of a TLS selector from the task's GDT slots. */
+static unsigned long seg_base(struct task *t, u16 sel, unsigned long base64)
+{
+	if (!sel)
+		return base64;
+	unsigned idx = sel >> 3;
+	if (idx < GDT_TLS_MIN || idx >= GDT_TLS_MIN + GDT_TLS_ENTRIES)
+		return 0;
+	u64 d = t->tls[idx - GDT_TLS_MIN];
+	return ((d >> 16) & 0xffffff) | (((d >> 56) & 0xff) << 24);
+}
+
+long ptrace_getreg64(struct task *t, unsigned long off, unsigned long *val)
+{
+	if (off < PTREGS_SIZE) {
+		*val = *(unsigned long *)((char *)t->regs + off);
+		return 0;
+	}
+	switch (off) {
+	case 168: *val = seg_base(t, t->fsindex, t->fsbase); return 0;
+	case 176: *val = seg_base(t, t->gsindex, t->gsbase); return 0;
+	case 184: *val = t->dsindex; return 0;
+	case 192: *val = t->esindex; return 0;
+	case 200: *val = t->fsindex; return 0;
+	case 208: *val = t->gsindex; return 0;
+	}
+	if (off < U64_USER_SIZE) {
+		*val = 0;	/* fp and debug-register area: reads as zero */
+		return 0;
+	}
+	return -EIO;
+}
+
+long ptrace_putreg64(struct task *t, unsigned long off, unsigned long v)
+{
+	struct pt_regs *r = t->regs;
+	switch (off) {
+	case PTREGS_CS:
+	case PTREGS_SS:
+		if ((v & 3) != 3)
+			return -EIO;
+		break;
+	case PTREGS_FLAGS:
+		r->flags = (r->flags & ~PTRACE_FLAG_MASK) | (v & PTRACE_FLAG_MASK);
+		t->ptrace_step = false;	/* the tracer owns TF now */
+		return 0;
+	case 168:
+	case 176:
+		if (v >= TASK_SIZE_MAX)
+			return -EIO;
+		if (off == 168)
+			t->fsbase = v, t->fsindex = 0;
+		else
+			t->gsbase = v, t->gsindex = 0;
+		return 0;
+	case 184: case 192: case 200: case 208:
+		if (!sel_ok(v))
+			return -EIO;
+		if (off == 184) t->dsindex = v;
+		else if (off == 192) t->esindex = v;
+		else if (off == 200) t->fsindex = v;
+		else t->gsindex = v;
+		return 0;
+	}
+	if (off >= PTREGS_SIZE)
+		return off < U64_USER_SIZE ? 0 : -EIO;	/* debug regs: ignored */
+	*(unsigned long *)((char *)r + off) = v;
+	return 0;
+}
+
+/* i386 user_regs_struct: offset -> pt_regs field (or a segment). */
+static const short map32[17] = {
+	PTREGS_BX, PTREGS_CX, PTREGS_DX, PTREGS_SI, PTREGS_DI, PTREGS_BP, PTREGS_AX,
+	-1 /* ds */, -2 /* es */, -3 /* fs */, -4 /* gs */, PTREGS_ORIG_AX, PTREGS_IP,
+	PTREGS_CS, PTREGS_FLAGS, PTREGS_SP, PTREGS_SS,
+};
+
+long ptrace_getreg32(struct task *t, unsigned long off, u32 *val)
+{
+	if (off >= U32_REGS_SIZE || (off & 3)) {
+		if (off < U32_USER_SIZE && !(off & 3)) {
+			*val = 0;
+			return 0;
+		}
+		return -EIO;
+	}
+	int m = map32[off / 4];
+	switch (m) {
+	case -1: *val = t->dsindex; return 0;
+	case -2: *val = t->esindex; return 0;
+	case -3: *val = t->fsindex; return 0;
+	case -4: *val = t->gsindex; return 0;
+	}
+	*val = *(unsigned long *)((char *)t->regs + m);
+	return 0;
+}
+
+long ptrace_putreg32(struct task *t, unsigned long off, u32 v)
+{
+	if (off >= U32_REGS_SIZE || (off & 3))
+		return (off < U32_USER_SIZE && !(off & 3)) ? 0 : -EIO;
+	int m = map32[off / 4];
+	switch (m) {
+	case -1: case -2: case -3: case -4:
+		return ptrace_putreg64(t, 184 + 8 * (-m - 1), v);
+	case PTREGS_ORIG_AX:
+		/* A 32-bit debugger's -1 must stay -1 (no restart). */
+		t->regs->orig_ax = (unsigned long)(long)(int)v;
+		return 0;
+	}
+	return ptrace_putreg64(t, m, v);
+}
+
+/* After a tracer changed registers: the checks sigreturn gets too. */
+void ptrace_regs_changed(struct task *t)
+{
+	sanitize_task_regs(t, t->regs);
+}
+
+u32 mxcsr_mask(void);
+
+/* i386 user_i387_struct (fsave layout, 108 bytes) from the fxsave image. */
+static void fxsave_to_fsave(const u8 *fx, u8 *fs)
+{
+	memset(fs, 0, 108);
+	memcpy(fs + 0, fx + 0, 2);		/* cw */
+	memcpy(fs + 4, fx + 2, 2);		/* sw */
+	u32 tag = 0xffff;
+	for (int i = 0; i < 8; i++)
+		if (fx[4] & (1 << i))
+			tag &= ~(3u << (2 * i));
+	memcpy(fs + 8, &tag, 4);
+	for (int i = 0; i < 8; i++)
+		memcpy(fs + 28 + 10 * i, fx + 32 + 16 * i, 10);
+}
+
+static void fsave_to_fxsave(const u8 *fs, u8 *fx)
+{
+	memcpy(fx + 0, fs + 0, 2);
+	memcpy(fx + 2, fs + 4, 2);
+	u32 tag;
+	memcpy(&tag, fs + 8, 4);
+	fx[4] = 0;
+	for (int i = 0; i < 8; i++)
+		if (((tag >> (2 * i)) & 3) != 3)
+			fx[4] |= 1 << i;
+	for (int i = 0; i < 8; i++)
+		memcpy(fx + 32 + 16 * i, fs + 28 + 10 * i, 10);
+}
+
+static long get_regs(struct task *t, void *buf, bool compat)
+{
+	if (compat) {
+		for (unsigned off = 0; off < U32_REGS_SIZE; off += 4)
+			ptrace_getreg32(t, off, (u32 *)((u8 *)buf + off));
+		return U32_REGS_SIZE;
+	}
+	for (unsigned off = 0; off < U64_REGS_SIZE; off += 8)
+		ptrace_getreg64(t, off, (unsigned long *)((u8 *)buf + off));
+	return U64_REGS_SIZE;
+}
+
+static long set_regs(struct task *t, const void *buf, size_t n, bool compat)
+{
+	long err = 0;
+	if (compat) {
+		for (unsigned off = 0; off + 4 <= n && !err; off += 4)
+			err = ptrace_putreg32(t, off, *(const u32 *)((const u8 *)buf + off));
+	} else {
+		for (unsigned off = 0; off + 8 <= n && !err; off += 8)
+			err = ptrace_putreg64(t, off, *(const unsigned long *)((const u8 *)buf + off));
+	}
+	ptrace_regs_changed(t);
+	return err;
+}
+
+static long get_fp(struct task *t, void *buf, bool compat_fsave)
+{
+	if (compat_fsave) {
+		fxsave_to_fsave(t->fpu, buf);
+		return 108;
+	}
+	memcpy(buf, t->fpu, 512);
+	return 512;
+}
+
+static void set_fp(struct task *t, const void *buf, bool compat_fsave)
+{
+	if (compat_fsave) {
+		fsave_to_fxsave(buf, t->fpu);
+	} else {
+		memcpy(t->fpu, buf, 512);
+		memset(t->fpu + 464, 0, 48);	/* the software-available bytes */
+	}
+	/* FXRSTOR at the next switch would #GP on reserved MXCSR bits. */
+	u32 mx;
+	memcpy(&mx, t->fpu + 24, 4);
+	mx &= mxcsr_mask();
+	memcpy(t->fpu + 24, &mx, 4);
+}
+
+long ptrace_regs_request(struct task *t, long request, unsigned long addr,
+			 unsigned long data, bool compat)
+{
+	static u8 buf[512] __aligned(16);
+	void __user *u = (void __user *)data;
+	long n;
+	switch (request) {
+	case 12: /* GETREGS */
+		n = get_regs(t, buf, compat);
+		return copy_to_user(u, buf, n);
+	case 13: /* SETREGS */
+		n = compat ? U32_REGS_SIZE : U64_REGS_SIZE;
+		if (copy_from_user(buf, u, n))
+			return -EFAULT;
+		return set_regs(t, buf, n, compat);
+	case 14: /* GETFPREGS */
+		n = get_fp(t, buf, compat);
+		return copy_to_user(u, buf, n);
+	case 15: /* SETFPREGS */
+		if (copy_from_user(buf, u, compat ? 108 : 512))
+			return -EFAULT;
+		set_fp(t, buf, compat);
+		return 0;
+	case 18: /* GETFPXREGS (i386 only) */
+		if (!compat)
+			return -EIO;
+		return copy_to_user(u, t->fpu, 512);
+	case 19: /* SETFPXREGS */
+		if (!compat)
+			return -EIO;
+		if (copy_from_user(buf, u, 512))
+			return -EFAULT;
+		set_fp(t, buf, false);
+		return 0;
+	case 0x4204: /* GETREGSET */
+	case 0x4205: { /* SETREGSET */
+		u64 iov[2] = { 0, 0 };
+		if (compat) {
+			u32 c[2];
+			if (copy_from_user(c, u, sizeof(c)))
+				return -EFAULT;
+			iov[0] = c[0], iov[1] = c[1];
+		} else if (copy_from_user(iov, u, sizeof(iov))) {
+			return -EFAULT;
+		}
+		bool get = request == 0x4204;
+		if (addr == 1 /* NT_PRSTATUS */)
+			n = compat ? U32_REGS_SIZE : U64_REGS_SIZE;
+		else if (addr == 2 /* NT_PRFPREG */)
+			n = compat ? 108 : 512;
+		else
+			return -EINVAL;
+		n = MIN((u64)n, iov[1]);
+		if (get) {
+			if (addr == 1)
+				get_regs(t, buf, compat);
+			else
+				get_fp(t, buf, compat);
+			if (copy_to_user((void __user *)iov[0], buf, n))
+				return -EFAULT;
+		} else {
+			if (addr == 1)
+				get_regs(t, buf, compat);	/* unwritten tail keeps its value */
+			else
+				get_fp(t, buf, compat);
+			if (copy_from_user(buf, (const void __user *)iov[0], n))
+				return -EFAULT;
+			if (addr == 1) {
+				long err = set_regs(t, buf, compat ? U32_REGS_SIZE : U64_REGS_SIZE, compat);
+				if (err)
+					return err;
+			} else {
+				set_fp(t, buf, compat);
+			}
+		}
+		if (compat)
+			return put_user((u32)n, (u32 __user *)u + 1);
+		return put_user((u64)n, (u64 __user *)u + 1);
+	}
+	}
+	return -EIO;
+}
