@@ -9,7 +9,15 @@
 # (tools/ensure-deps; apt-get when run as root).
 
 BUILD := build
-OBJ := $(BUILD)/obj
+# The exit-path variant (docs/performance.md): check (default), flag, cfast.
+# Each builds in its own directory; build/xentry.bin is the last one built.
+VARIANT ?= check
+VARIANTS := check flag cfast
+ifeq ($(filter $(VARIANT),$(VARIANTS)),)
+$(error VARIANT=$(VARIANT) is not one of: $(VARIANTS))
+endif
+VDIR := $(BUILD)/$(VARIANT)
+OBJ := $(VDIR)/obj
 GEN := $(BUILD)/gen
 CC := gcc
 LD := ld
@@ -21,8 +29,10 @@ KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdinc \
 	-fno-pic -fno-pie -fno-stack-protector -fno-omit-frame-pointer \
 	-fno-asynchronous-unwind-tables -fcf-protection=none \
 	-Wall -Wextra -Wno-unused-parameter -Wno-sign-compare \
-	-Iinclude -Iarch/x86/include -I$(GEN) -MMD -MP
-KASFLAGS := -D__ASSEMBLER__ -Iinclude -Iarch/x86/include -MMD -MP
+	-Iinclude -Iarch/x86/include -I$(GEN) -MMD -MP \
+	-DXENTRY_VARIANT_$(shell echo $(VARIANT) | tr a-z A-Z)
+KASFLAGS := -D__ASSEMBLER__ -Iinclude -Iarch/x86/include -MMD -MP \
+	-DXENTRY_VARIANT_$(shell echo $(VARIANT) | tr a-z A-Z)
 
 KSRCS := $(wildcard arch/x86/kernel/*.c arch/x86/entry/*.c arch/x86/lib/*.c \
 	arch/x86/entry/vdso/*.c kernel/*.c mm/*.c fs/*.c lib/*.c)
@@ -42,7 +52,8 @@ all: kernel tests
 deps:
 	$(Q)tools/ensure-deps
 
-kernel: $(BUILD)/xentry.bin
+kernel: $(VDIR)/xentry.bin
+	$(Q)cp $< $(BUILD)/xentry.bin
 
 $(GEN)/syscalls_64.h: arch/x86/entry/syscalls/syscall_64.tbl tools/gen-syscalls.py
 	$(Q)mkdir -p $(GEN)
@@ -87,21 +98,21 @@ $(OBJ)/%.o: %.S
 
 # Two links: the first gives the addresses for the symbol table, which is
 # then linked into .kallsyms - the last loaded section, so nothing moves.
-$(BUILD)/xentry.elf: $(KOBJS) $(LDSCRIPT) tools/gen-kallsyms.py
+$(VDIR)/xentry.elf: $(KOBJS) $(LDSCRIPT) tools/gen-kallsyms.py
 	$(Q)echo "  LD      $@"
-	$(Q)printf '' > $(BUILD)/empty.nm
-	$(Q)python3 tools/gen-kallsyms.py $(BUILD)/empty.nm $(GEN)/kallsyms0.S
-	$(Q)$(CC) $(KASFLAGS) -c $(GEN)/kallsyms0.S -o $(OBJ)/kallsyms0.o
-	$(Q)$(LD) -n -z noexecstack --no-warn-rwx-segments -T $(LDSCRIPT) -o $(BUILD)/xentry.pass1.elf $(KOBJS) $(OBJ)/kallsyms0.o
-	$(Q)nm -n $(BUILD)/xentry.pass1.elf > $(BUILD)/xentry.nm
-	$(Q)python3 tools/gen-kallsyms.py $(BUILD)/xentry.nm $(GEN)/kallsyms.S
-	$(Q)$(CC) $(KASFLAGS) -c $(GEN)/kallsyms.S -o $(OBJ)/kallsyms.o
+	$(Q)printf '' > $(VDIR)/empty.nm
+	$(Q)python3 tools/gen-kallsyms.py $(VDIR)/empty.nm $(VDIR)/kallsyms0.S
+	$(Q)$(CC) $(KASFLAGS) -c $(VDIR)/kallsyms0.S -o $(OBJ)/kallsyms0.o
+	$(Q)$(LD) -n -z noexecstack --no-warn-rwx-segments -T $(LDSCRIPT) -o $(VDIR)/xentry.pass1.elf $(KOBJS) $(OBJ)/kallsyms0.o
+	$(Q)nm -n $(VDIR)/xentry.pass1.elf > $(VDIR)/xentry.nm
+	$(Q)python3 tools/gen-kallsyms.py $(VDIR)/xentry.nm $(VDIR)/kallsyms.S
+	$(Q)$(CC) $(KASFLAGS) -c $(VDIR)/kallsyms.S -o $(OBJ)/kallsyms.o
 	$(Q)$(LD) -n -z noexecstack --no-warn-rwx-segments -T $(LDSCRIPT) -o $@ $(KOBJS) $(OBJ)/kallsyms.o
-	$(Q)nm -n $@ | grep -i ' [tw] ' | cut -d' ' -f1 > $(BUILD)/a.txt; \
-	    nm -n $(BUILD)/xentry.pass1.elf | grep -i ' [tw] ' | cut -d' ' -f1 > $(BUILD)/b.txt; \
-	    cmp -s $(BUILD)/a.txt $(BUILD)/b.txt || { echo "kallsyms moved code"; exit 1; }
+	$(Q)nm -n $@ | grep -i ' [tw] ' | cut -d' ' -f1 > $(VDIR)/a.txt; \
+	    nm -n $(VDIR)/xentry.pass1.elf | grep -i ' [tw] ' | cut -d' ' -f1 > $(VDIR)/b.txt; \
+	    cmp -s $(VDIR)/a.txt $(VDIR)/b.txt || { echo "kallsyms moved code"; exit 1; }
 
-$(BUILD)/xentry.bin: $(BUILD)/xentry.elf
+$(VDIR)/xentry.bin: $(VDIR)/xentry.elf
 	$(Q)objcopy -O binary $< $@
 
 tests:
@@ -114,7 +125,7 @@ host-tests:
 # The whole suite: host unit tests and every user test on xentry, under
 # each 32-bit vDSO configuration as they come; one summary line at the end.
 test: deps kernel tests host-tests
-	$(Q)tools/run-tests $(if $(CPU),--cpu $(CPU),--matrix) $(if $(APPEND),--append '$(APPEND)') \
+	$(Q)tools/run-tests --no-build $(if $(CPU),--cpu $(CPU),--matrix) $(if $(APPEND),--append '$(APPEND)') \
 	    $$(for t in $$($(MAKE) -s -C tests/host OUT=$(HOST_OUT) list); do echo --host $$t; done) \
 	    $$($(MAKE) -s -C tests/user OUT=$(TESTS_OUT) list)
 

@@ -302,6 +302,9 @@ long do_execve(const char *path, struct argbuf *args, struct argbuf *envs)
 	regs->ss = USER_DS;
 	regs->flags = X86_EFLAGS_IF | X86_EFLAGS_FIXED;
 	regs->orig_ax = -1;
+	/* The new registers cannot leave by SYSRET (RCX is 0, not RIP). */
+	force_iret(t);
+	t->work |= TIF_CHECK_REGS;
 	t->is32 = img.is32;
 	task_reset_user_state(t);
 	for (int i = 0; i < NSIG; i++)

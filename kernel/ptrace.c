@@ -75,6 +75,7 @@ void ptrace_stop(int status, const struct ksiginfo *info)
 	if (t->ptrace_step) {		/* the step is over: take our TF back */
 		t->regs->flags &= ~X86_EFLAGS_TF;
 		t->ptrace_step = false;
+		force_iret(t);
 	}
 	if (info)
 		t->ptrace_siginfo = *info;
@@ -190,6 +191,7 @@ static long resume(struct task *t, long request, unsigned long data)
 	if (request == PTRACE_SINGLESTEP) {
 		t->ptrace_step = true;
 		t->regs->flags |= X86_EFLAGS_TF;
+		force_iret(t);
 	}
 	t->ptrace_resume_sig = data;
 	t->ptrace_stopped = false;
@@ -307,6 +309,7 @@ long do_ptrace(long request, pid_t pid, unsigned long addr, unsigned long data, 
 			return -EIO;
 		if (t->ptrace_step)
 			t->regs->flags &= ~X86_EFLAGS_TF;
+		force_iret(t);
 		t->ptrace_step = false;
 		t->syscall_trace = false;
 		t->tracer = NULL;

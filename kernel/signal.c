@@ -8,6 +8,7 @@
 #include <xentry/sched.h>
 #include <xentry/signal.h>
 #include <xentry/syscalls.h>
+#include <xentry/uaccess.h>
 
 #define SIG_DFL 0UL
 #define SIG_IGN 1UL
@@ -168,12 +169,25 @@ static bool in_syscall(const struct pt_regs *regs)
 	return (long)regs->orig_ax >= 0;
 }
 
+/* Which table served the interrupted call: the instruction before IP is
+ * `int $0x80` (cd 80, also for fast 32-bit entries, whose IP is the vDSO
+ * landing pad) or `syscall` (0f 05).  Read only on this rare path, so the
+ * hot path keeps no per-call "compat" state. */
+static bool entered_by_int80(const struct pt_regs *regs)
+{
+	u8 insn[2];
+	if (copy_from_user(insn, (const void __user *)(regs->ip - 2), 2))
+		return regs->cs == USER32_CS;
+	return insn[0] == 0xcd && insn[1] == 0x80;
+}
+
 /* Back up over the 2-byte syscall/int $0x80 (for a fast 32-bit entry IP is
  * the vDSO landing pad, so this is its int $0x80) and redo the call. */
 static void restart_at(struct pt_regs *regs, unsigned long nr)
 {
 	regs->ax = nr;
 	regs->ip -= 2;
+	force_iret(current);
 }
 
 /* The restart rules when a handler is about to run. */
@@ -263,7 +277,7 @@ void do_signal(struct pt_regs *regs)
 		if (ret == -ERESTARTSYS || ret == -ERESTARTNOINTR || ret == -ERESTARTNOHAND)
 			restart_at(regs, regs->orig_ax);
 		else if (ret == -ERESTART_RESTARTBLOCK)
-			restart_at(regs, t->is32 || (regs->cs == USER32_CS)
+			restart_at(regs, entered_by_int80(regs)
 				   ? NR_restart_syscall_32 : NR_restart_syscall_64);
 	}
 	if (t->restore_sigmask) {

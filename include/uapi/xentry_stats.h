@@ -29,6 +29,7 @@ enum xentry_refusal {
 	XENTRY_REFUSE_NOT_LANDING_PAD,	/* 32: IP is not the vDSO landing pad */
 	XENTRY_REFUSE_BAD_STACK,	/* 32: fast entry with an unreadable stack */
 	XENTRY_REFUSE_INT80,		/* int $0x80 always returns by IRET */
+	XENTRY_REFUSE_FLAG_CLEARED,	/* flag variant: force_iret() cleared it */
 	XENTRY_NR_REFUSALS
 };
 

@@ -78,6 +78,7 @@ struct task {
 	int ptrace_resume_sig;
 	unsigned long ptrace_eventmsg;
 	struct ksiginfo ptrace_siginfo;
+	bool fast_ok;			/* flag variant: SYSRET still allowed */
 
 	/* User segment state, saved and loaded at context switch. */
 	u16 dsindex, esindex, fsindex, gsindex;
@@ -111,6 +112,17 @@ int sleep_on(const void *chan);
 void wakeup(const void *chan);
 /* Sleep until the monotonic clock reaches deadline_ns (or a signal). */
 int sleep_until(u64 deadline_ns);
+
+/*
+ * Every place that rewrites a task's user registers (exec, signal delivery,
+ * syscall restart, sigreturn, ptrace writes and single-step) calls this:
+ * the flag variant's contract (DESIGN.md section 4).  Free otherwise.
+ */
+#ifdef XENTRY_VARIANT_FLAG
+void force_iret(struct task *t);
+#else
+static inline void force_iret(struct task *t) { (void)t; }
+#endif
 
 /* Signals (kernel/signal.c). */
 void send_signal(struct task *t, int sig);

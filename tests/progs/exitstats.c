@@ -20,6 +20,7 @@ static const char *const why[XENTRY_NR_REFUSALS] = {
 	[XENTRY_REFUSE_NOT_LANDING_PAD] = "not landing pad",
 	[XENTRY_REFUSE_BAD_STACK] = "bad stack",
 	[XENTRY_REFUSE_INT80] = "int80",
+	[XENTRY_REFUSE_FLAG_CLEARED] = "flag cleared",
 };
 
 int main(int argc, char **argv)

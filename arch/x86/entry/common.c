@@ -86,29 +86,101 @@ void exit_to_user_mode(struct pt_regs *regs)
 /*
  * May this 64-bit syscall return with SYSRETQ?  SYSRET reloads RIP from RCX
  * and RFLAGS from R11 and fixed selectors from STAR, and restores nothing
- * else; anything it cannot reproduce sends us to IRET.
+ * else; anything it cannot reproduce sends us to IRET.  Returns the first
+ * refusal, or -1 if SYSRETQ is safe.
  */
-static bool sysret64_allowed(const struct pt_regs *regs)
+static int sysret64_refusal(const struct pt_regs *regs)
 {
 	/* SYSRET takes RIP and RFLAGS from RCX and R11; a frame changed by
 	 * execve, a signal or a tracer may no longer have them equal. */
 	if (regs->cx != regs->ip)
-		return refuse(XENTRY_REFUSE_CX_NE_IP);
+		return XENTRY_REFUSE_CX_NE_IP;
 	if (regs->r11 != regs->flags)
-		return refuse(XENTRY_REFUSE_R11_NE_FLAGS);
+		return XENTRY_REFUSE_R11_NE_FLAGS;
 	/* SYSRET can only produce CS 0x33 / SS 0x2b. */
 	if (regs->cs != USER_CS || regs->ss != USER_DS)
-		return refuse(XENTRY_REFUSE_CS_SS);
+		return XENTRY_REFUSE_CS_SS;
 	/* A non-canonical RCX makes Intel's SYSRET #GP in ring 0 with the
 	 * user's RSP already loaded: a user-controlled kernel stack. */
 	if (regs->ip >= TASK_SIZE_MAX)
-		return refuse(XENTRY_REFUSE_NONCANONICAL);
+		return XENTRY_REFUSE_NONCANONICAL;
 	/* SYSRET cannot restore RF, and with TF it would trap on the first
 	 * user instruction without the single-step semantics IRET gives. */
 	if (regs->flags & (X86_EFLAGS_RF | X86_EFLAGS_TF))
-		return refuse(XENTRY_REFUSE_RF_TF);
-	exit_stats.sysretq++;
+		return XENTRY_REFUSE_RF_TF;
+	return -1;
+}
+
+/*
+ * May this 32-bit fast syscall return with SYSRETL?  SYSRETL sets CS/SS
+ * to 0x23/0x2b, EIP from ECX and EFLAGS from R11 (RF and VM forced clear);
+ * the asm loads ECX and R11 from the frame, so only what SYSRETL cannot
+ * express needs checking.  NT is fine: it comes back through R11.
+ */
+static int sysret32_refusal(const struct pt_regs *regs, struct mm *mm)
+{
+	if (regs->cs != USER32_CS || regs->ss != USER_DS)
+		return XENTRY_REFUSE_CS_SS;
+	/* ECX/EDX/EBP are clobbered by the fast return; only the landing pad
+	 * restores them.  A restart (IP - 2), a signal or a tracer moves IP. */
+	if (regs->ip != vdso32_landing_pad(mm))
+		return XENTRY_REFUSE_NOT_LANDING_PAD;
+	if (regs->flags & (X86_EFLAGS_RF | X86_EFLAGS_TF))
+		return XENTRY_REFUSE_RF_TF;
+	if (regs->flags & X86_EFLAGS_VM)
+		return XENTRY_REFUSE_VM;
+	return -1;
+}
+
+static bool fast_exit(unsigned long long *counter)
+{
+	(*counter)++;
 	return true;
+}
+
+/*
+ * The exit decision, in the variant this kernel was built with
+ * (docs/performance.md):
+ *  - check: every return runs the predicate above (Linux since 6.7);
+ *  - flag:  the entry set t->fast_ok, and every code path that rewrites
+ *           user registers called force_iret(), which re-validates and
+ *           clears it; the exit tests one flag (Brian Gerst's 2015 idea);
+ *  - cfast: as check, but an open-coded fast path (do_syscall_64 and
+ *           do_fast_syscall_32) skips the exit loop and the predicate when
+ *           no work is pending.
+ */
+static bool exit_decision(struct task *t, struct pt_regs *regs, bool is64)
+{
+#ifdef XENTRY_VARIANT_FLAG
+	if (t->fast_ok)
+		return fast_exit(is64 ? &exit_stats.sysretq : &exit_stats.sysretl);
+	return refuse(XENTRY_REFUSE_FLAG_CLEARED);
+#else
+	int why = is64 ? sysret64_refusal(regs) : sysret32_refusal(regs, t->mm);
+	if (why >= 0)
+		return refuse(why);
+	return fast_exit(is64 ? &exit_stats.sysretq : &exit_stats.sysretl);
+#endif
+}
+
+#ifdef XENTRY_VARIANT_FLAG
+/* The flag variant's hook: called after any change to a task's user
+ * registers; the fast return stays allowed only if the new frame still
+ * passes the same checks the check variant makes on every return. */
+void force_iret(struct task *t)
+{
+	if (!t->fast_ok)
+		return;
+	struct pt_regs *regs = t->regs;
+	int why = regs->cs == USER32_CS ? sysret32_refusal(regs, t->mm) : sysret64_refusal(regs);
+	t->fast_ok = why < 0;
+}
+#endif
+
+/* Nothing pending that the exit loop or a tracer would have to handle. */
+static inline bool no_exit_work(struct task *t)
+{
+	return !t->work && !t->syscall_trace && !t->ptrace_step;
 }
 
 /* Called by entry_SYSCALL_64.  Returns true if SYSRETQ may be used. */
@@ -117,6 +189,22 @@ bool do_syscall_64(struct pt_regs *regs, int nr)
 	/* Only the low 32 bits select the call, as a signed int (Linux >= 5.14):
 	 * the unsigned compare sends negative numbers to -ENOSYS too. */
 	struct task *t = current;
+#ifdef XENTRY_VARIANT_FLAG
+	t->fast_ok = !(regs->flags & X86_EFLAGS_TF);	/* SYSCALL made the rest true */
+#endif
+#ifdef XENTRY_VARIANT_CFAST
+	if (likely(no_exit_work(t) && (unsigned int)nr < X64_NR_syscalls)) {
+		regs->ax = x64_sys_call_table[nr](regs);
+		/* SYSCALL itself made RCX == RIP, R11 == RFLAGS, the selectors
+		 * and the canonical RIP true; with no work queued (execve and
+		 * sigreturn queue TIF_CHECK_REGS) nothing changed them.  Only a
+		 * user TF, carried in through R11, still needs looking at. */
+		if (likely(!t->work && !(regs->flags & X86_EFLAGS_TF)))
+			return fast_exit(&exit_stats.sysretq);
+		exit_to_user_mode(regs);
+		return exit_decision(t, regs, true);
+	}
+#endif
 	/* A tracer may change the number or skip the call (-1) at the stop. */
 	if (unlikely(t->syscall_trace))
 		nr = syscall_trace_enter(regs);
@@ -127,7 +215,7 @@ bool do_syscall_64(struct pt_regs *regs, int nr)
 	if (unlikely(t->syscall_trace || t->ptrace_step))
 		syscall_trace_exit(regs);
 	exit_to_user_mode(regs);
-	return sysret64_allowed(regs);
+	return exit_decision(t, regs, true);
 }
 
 /* The i386 table, for all three 32-bit entries. */
@@ -157,28 +245,6 @@ void do_int80_syscall_32(struct pt_regs *regs)
 }
 
 /*
- * May this 32-bit fast syscall return with SYSRETL?  SYSRETL sets CS/SS
- * to 0x23/0x2b, EIP from ECX and EFLAGS from R11 (RF and VM forced clear);
- * the asm loads ECX and R11 from the frame, so only what SYSRETL cannot
- * express needs checking.  NT is fine: it comes back through R11.
- */
-static bool sysret32_allowed(const struct pt_regs *regs)
-{
-	if (regs->cs != USER32_CS || regs->ss != USER_DS)
-		return refuse(XENTRY_REFUSE_CS_SS);
-	/* ECX/EDX/EBP are clobbered by the fast return; only the landing pad
-	 * restores them.  A restart (IP - 2), a signal or a tracer moves IP. */
-	if (regs->ip != vdso32_landing_pad(current->mm))
-		return refuse(XENTRY_REFUSE_NOT_LANDING_PAD);
-	if (regs->flags & (X86_EFLAGS_RF | X86_EFLAGS_TF))
-		return refuse(XENTRY_REFUSE_RF_TF);
-	if (regs->flags & X86_EFLAGS_VM)
-		return refuse(XENTRY_REFUSE_VM);
-	exit_stats.sysretl++;
-	return true;
-}
-
-/*
  * Called by entry_SYSENTER_compat and entry_SYSCALL_compat alike: both
  * prologues left the user stack pointer in regs->sp and argument 2 in
  * regs->cx.  This turns the frame into exactly what an `int $0x80` at
@@ -187,8 +253,9 @@ static bool sysret32_allowed(const struct pt_regs *regs)
  */
 bool do_fast_syscall_32(struct pt_regs *regs)
 {
+	struct task *t = current;
 	u32 arg6;
-	regs->ip = vdso32_landing_pad(current->mm);
+	regs->ip = vdso32_landing_pad(t->mm);
 	/* The vDSO pushed the user's EBP (argument 6) last, so it is the
 	 * word at the user stack pointer. */
 	if (get_user(arg6, (u32 __user *)(regs->sp & 0xffffffffUL))) {
@@ -200,9 +267,26 @@ bool do_fast_syscall_32(struct pt_regs *regs)
 		return refuse(XENTRY_REFUSE_BAD_STACK);
 	}
 	regs->bp = arg6;
+#ifdef XENTRY_VARIANT_FLAG
+	/* IP is the landing pad and CS/SS are what the prologue pushed; only
+	 * the user's flags can still forbid SYSRETL. */
+	t->fast_ok = !(regs->flags & (X86_EFLAGS_TF | X86_EFLAGS_RF | X86_EFLAGS_VM));
+#endif
+#ifdef XENTRY_VARIANT_CFAST
+	unsigned int nr = (unsigned int)regs->orig_ax;
+	if (likely(no_exit_work(t) && nr < IA32_NR_syscalls)) {
+		regs->ax = (unsigned long)(long)(int)ia32_sys_call_table[nr](regs);
+		/* The prologue and the rewrite above made CS, SS and IP right;
+		 * with no work queued nothing changed them since. */
+		if (likely(!t->work && !(regs->flags & (X86_EFLAGS_TF | X86_EFLAGS_RF))))
+			return fast_exit(&exit_stats.sysretl);
+		exit_to_user_mode(regs);
+		return exit_decision(t, regs, false);
+	}
+#endif
 	dispatch_ia32(regs);
 	exit_to_user_mode(regs);
-	return sysret32_allowed(regs);
+	return exit_decision(t, regs, false);
 }
 
 SYSCALL_DEFINE2(xentry_exit_stats, struct xentry_exit_stats __user *, buf, int, flags)

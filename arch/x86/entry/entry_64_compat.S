@@ -46,13 +46,13 @@ entry_INT80_compat:
 entry_SYSENTER_compat:
 	swapgs
 	movq	%gs:PERCPU_KERNEL_RSP, %rsp
-	cld				/* C assumes DF clear; the user's DF is in the frame */
 	movl	%eax, %eax
 	movl	%ebp, %ebp
 	pushq	$USER_DS			/* pt_regs->ss */
 	pushq	%rbp				/* pt_regs->sp: the user ESP, from EBP */
-	pushfq					/* pt_regs->flags */
+	pushfq					/* pt_regs->flags: the user's, DF included */
 	orl	$X86_EFLAGS_IF_VAL, (%rsp)	/* IF was on in user mode; SYSENTER cleared it */
+	cld				/* C assumes DF clear */
 	pushq	$USER32_CS			/* pt_regs->cs */
 	pushq	$0				/* pt_regs->ip: set by C */
 	pushq	%rax				/* pt_regs->orig_ax */

@@ -134,6 +134,7 @@ static void sanitize_regs(struct task *t, struct pt_regs *regs, bool strict_ss)
 	}
 	/* RIP is checked on the way out (exit_to_user_mode), off the fast path. */
 	t->work |= TIF_CHECK_REGS;
+	force_iret(t);
 }
 
 /* sigreturn: the restored state is not in a system call (no restart). */
@@ -350,6 +351,7 @@ int setup_signal_frame(int sig, const struct ksiginfo *info, struct pt_regs *reg
 	/* The handler starts with DF, TF and RF clear and a clean FPU. */
 	regs->flags &= ~(X86_EFLAGS_DF | X86_EFLAGS_TF | X86_EFLAGS_RF);
 	fpu_reset_live();
+	force_iret(t);
 	return 0;
 }
 
