@@ -252,8 +252,9 @@ int main(void)
 	}
 	ktap_ok(!strcmp(got, want), "the patched slot holds the %s sequence (found %s)", want, got);
 
-	/* The vDSO's text is shared by design on Linux; a write must fault
-	 * (try it in a child, which dies with SIGSEGV). */
+	/* Linux maps the vDSO read-only and executable (one copy for all
+	 * processes), so a write faults: try it in a child, which must die
+	 * of SIGSEGV. */
 	int st = run_in_child(write_vdso_child, (void *)sysinfo);
 	ktap_ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV,
 		"a write to __kernel_vsyscall faults with SIGSEGV (%s)",
