@@ -28,7 +28,7 @@ KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdinc \
 	-mno-red-zone -mcmodel=kernel -mgeneral-regs-only -mno-sse -mno-mmx \
 	-fno-pic -fno-pie -fno-stack-protector -fno-omit-frame-pointer \
 	-fno-asynchronous-unwind-tables -fcf-protection=none \
-	-Wall -Wextra -Wno-unused-parameter -Wno-sign-compare \
+	-Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-initializers \
 	-Iinclude -Iarch/x86/include -I$(GEN) -MMD -MP \
 	-DXENTRY_VARIANT_$(shell echo $(VARIANT) | tr a-z A-Z)
 KASFLAGS := -D__ASSEMBLER__ -Iinclude -Iarch/x86/include -MMD -MP \

@@ -110,21 +110,28 @@ void send_signal(struct task *t, int sig)
  * would re-execute the faulting instruction forever. */
 void force_sig_task(struct task *t, int sig)
 {
-	t->sig_blocked &= ~SIGMASK(sig);
-	if (t->sigaction[sig - 1].handler == SIG_IGN)
+	if ((t->sig_blocked & SIGMASK(sig)) || t->sigaction[sig - 1].handler == SIG_IGN)
 		t->sigaction[sig - 1].handler = SIG_DFL;
+	t->sig_blocked &= ~SIGMASK(sig);
 	struct ksiginfo i = { sig, SI_KERNEL, 0, 0, 0, 0, 0 };
+	send_signal_info(t, &i);
+}
+
+/* Linux's force_sig_info: a fault signal that is blocked or ignored
+ * cannot be handled, so it takes its default action (kills). */
+void force_sig_trap(int sig, int code, unsigned long addr, int trapno, unsigned long err)
+{
+	struct task *t = current;
+	if ((t->sig_blocked & SIGMASK(sig)) || t->sigaction[sig - 1].handler == SIG_IGN)
+		t->sigaction[sig - 1].handler = SIG_DFL;
+	t->sig_blocked &= ~SIGMASK(sig);
+	struct ksiginfo i = { sig, code, 0, 0, 0, 0, addr, trapno, err };
 	send_signal_info(t, &i);
 }
 
 void force_sig_fault(int sig, int code, unsigned long addr)
 {
-	struct task *t = current;
-	t->sig_blocked &= ~SIGMASK(sig);
-	if (t->sigaction[sig - 1].handler == SIG_IGN)
-		t->sigaction[sig - 1].handler = SIG_DFL;
-	struct ksiginfo i = { sig, code, 0, 0, 0, 0, addr };
-	send_signal_info(t, &i);
+	force_sig_trap(sig, code, addr, 0, 0);
 }
 
 void force_sig(int sig)

@@ -292,14 +292,15 @@ static bool on_sigstack(struct task *t, unsigned long sp)
 	return t->sas_ss_size && sp > t->sas_ss_sp && sp - t->sas_ss_sp <= t->sas_ss_size;
 }
 
-static long do_sigaltstack(bool have_new, unsigned long sp, int flags, unsigned long size,
+long do_sigaltstack(bool have_new, unsigned long sp, int flags, unsigned long size,
 			   unsigned long *osp, int *oflags, unsigned long *osize)
 {
 	struct task *t = current;
 	bool on = on_sigstack(t, t->regs->sp);
 	*osp = t->sas_ss_sp;
 	*osize = t->sas_ss_size;
-	*oflags = on ? SS_ONSTACK : (t->sas_ss_size ? 0 : SS_DISABLE);
+	*oflags = t->sas_ss_size ? (on ? SS_ONSTACK : 0) | (t->sas_ss_flags & (1U << 31))
+				 : SS_DISABLE;
 	if (!have_new)
 		return 0;
 	if (on)
@@ -316,7 +317,7 @@ static long do_sigaltstack(bool have_new, unsigned long sp, int flags, unsigned 
 		return -ENOMEM;
 	t->sas_ss_sp = sp;
 	t->sas_ss_size = size;
-	t->sas_ss_flags = 0;
+	t->sas_ss_flags = flags & (1U << 31);	/* SS_AUTODISARM */
 	return 0;
 }
 

@@ -64,12 +64,17 @@ struct ksiginfo {
 	uid_t uid;
 	int status;
 	unsigned long addr;
+	/* For faults: the exception vector and error code, which the signal
+	 * frame's sigcontext reports (trapno, err) as Linux does. */
+	int trapno;
+	unsigned long err_code;
 };
 
 struct task;
 struct pt_regs;
 void send_signal_info(struct task *t, const struct ksiginfo *info);
 void force_sig_fault(int sig, int code, unsigned long addr);
+void force_sig_trap(int sig, int code, unsigned long addr, int trapno, unsigned long err);
 
 /* Signal frames (arch/x86/kernel/signal_frame.c). */
 int setup_signal_frame(int sig, const struct ksiginfo *info, struct pt_regs *regs,

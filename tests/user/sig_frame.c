@@ -30,7 +30,6 @@
 #include <elf.h>
 #include <stddef.h>
 #include <sys/auxv.h>
-#include <sys/mman.h>
 #include <ucontext.h>
 
 #ifdef __x86_64__
@@ -114,6 +113,13 @@ _Static_assert(offsetof(struct fpu_io, mx_in) == 256, "layout");
 _Static_assert(offsetof(struct fpu_io, i_in) == 272, "layout");
 _Static_assert(offsetof(struct fpu_io, mx_save) == 280, "layout");
 
+/* Without -msse the compiler never uses xmm registers and refuses to hear of them. */
+#ifdef __SSE__
+#define XMM_CLOBBERS "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7",
+#else
+#define XMM_CLOBBERS
+#endif
+
 static struct fpu_io io;
 static uint16_t h_cw;
 static uint32_t h_mx;
@@ -130,8 +136,7 @@ static void fpu_handler(int sig)
 			 "ldmxcsr %0\n\tfldcw %1\n\tfldz\n\tfld1\n\tfaddp\n\tfstp %%st(0)\n\t"
 			 "fldz\n\tfldz" /* leave two values on the x87 stack */
 			 : : "m"(mx), "m"(cw)
-			 : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7",
-			   "memory");
+			 : XMM_CLOBBERS "memory");
 }
 
 #define FPU_LOAD                                                                 \
@@ -166,14 +171,12 @@ static void test_fpu(void)
 	__asm__ volatile(FPU_LOAD "syscall\n\t" FPU_STORE
 			 : "+a"(r)
 			 : [p] "b"(&io), "D"((long)getpid()), "S"((long)SIGUSR1)
-			 : "rcx", "r11", "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4",
-			   "xmm5", "xmm6", "xmm7");
+			 : XMM_CLOBBERS "rcx", "r11", "memory");
 #else
 	__asm__ volatile(FPU_LOAD "int $0x80\n\t" FPU_STORE
 			 : "+a"(r)
 			 : [p] "S"(&io), "b"((long)getpid()), "c"((long)SIGUSR1)
-			 : "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6",
-			   "xmm7");
+			 : XMM_CLOBBERS "memory");
 #endif
 	signal(SIGUSR1, SIG_DFL);
 	int bad = -1;
@@ -260,43 +263,77 @@ static void test_masks(void)
 
 /* ---- 4. SA_RESETHAND, in a child (the second signal kills it) ---- */
 
-struct shared {
+/*
+ * A child reports through a pipe: what it saw is written before it dies.
+ * (Only the parent prints KTAP lines.)
+ */
+struct report {
 	int hits;
 	int dfl_in_handler;
 	int blocked_in_handler;
 };
-static struct shared *sh;
+static struct report rep;
+static int report_fd = -1;
+
+static void send_report(void)
+{
+	if (write(report_fd, &rep, sizeof(rep)) != sizeof(rep))
+		_exit(99);
+}
+
+/* Run fn in a child; collect its report (zeroes if none) and wait status. */
+static int child_with_report(int (*fn)(void *), struct report *out)
+{
+	int fds[2], st = -1;
+	memset(out, 0, sizeof(*out));
+	if (pipe(fds) != 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(fds[0]);
+		report_fd = fds[1];
+		memset(&rep, 0, sizeof(rep));
+		_exit(fn(NULL));
+	}
+	close(fds[1]);
+	waitpid(pid, &st, 0);
+	if (read(fds[0], out, sizeof(*out)) != sizeof(*out))
+		memset(out, 0, sizeof(*out));
+	close(fds[0]);
+	return st;
+}
 
 static void reset_handler(int sig)
 {
 	struct sigaction cur;
 	sigset_t m;
-	sh->hits++;
+	rep.hits++;
 	sigaction(SIGUSR1, NULL, &cur);
-	sh->dfl_in_handler = cur.sa_handler == SIG_DFL;
+	rep.dfl_in_handler = cur.sa_handler == SIG_DFL;
 	sigprocmask(SIG_BLOCK, NULL, &m);
-	sh->blocked_in_handler = sigismember(&m, SIGUSR1);
+	rep.blocked_in_handler = sigismember(&m, SIGUSR1);
 }
 
 static int resethand_child(void *unused)
 {
 	set_handler(SIGUSR1, reset_handler, SA_RESETHAND, NULL);
 	raise(SIGUSR1);
+	send_report();
 	raise(SIGUSR1); /* default action now: terminate */
 	return 0;
 }
 
 static void test_resethand(void)
 {
-	memset(sh, 0, sizeof(*sh));
-	int st = run_in_child(resethand_child, NULL);
+	struct report r;
+	int st = child_with_report(resethand_child, &r);
 	char b[64];
-	if (!ktap_ok(sh->hits == 1 && sh->dfl_in_handler && WIFSIGNALED(st) &&
+	if (!ktap_ok(r.hits == 1 && r.dfl_in_handler && WIFSIGNALED(st) &&
 			     WTERMSIG(st) == SIGUSR1,
 		     "SA_RESETHAND: SIG_DFL inside the handler, the second SIGUSR1 kills"))
-		ktap_diag("hits %d, SIG_DFL inside: %d, child %s", sh->hits,
-			  sh->dfl_in_handler, status_str(st, b, sizeof(b)));
-	ktap_eq(sh->blocked_in_handler, 1, "SA_RESETHAND: the signal is still blocked in the handler");
+		ktap_diag("hits %d, SIG_DFL inside: %d, child %s", r.hits,
+			  r.dfl_in_handler, status_str(st, b, sizeof(b)));
+	ktap_eq(r.blocked_in_handler, 1, "SA_RESETHAND: the signal is still blocked in the handler");
 }
 
 /* ---- 5. sigreturn does not restart anything (orig_ax = -1) ---- */
@@ -336,7 +373,11 @@ struct kernel_sigaction {
 	uint64_t mask;
 };
 
-static void counting_handler(int sig) { sh->hits++; }
+static void counting_handler(int sig)
+{
+	rep.hits++;
+	send_report();
+}
 
 static int norestorer_child(void *unused)
 {
@@ -349,12 +390,12 @@ static int norestorer_child(void *unused)
 
 static void test_arch(void)
 {
-	memset(sh, 0, sizeof(*sh));
-	int st = run_in_child(norestorer_child, NULL);
+	struct report r;
+	int st = child_with_report(norestorer_child, &r);
 	char b[64];
-	if (!ktap_ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV && sh->hits == 0,
+	if (!ktap_ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV && r.hits == 0,
 		     "64-bit handler without SA_RESTORER: not run, the task dies of SIGSEGV"))
-		ktap_diag("child %s, handler ran %d times", status_str(st, b, sizeof(b)), sh->hits);
+		ktap_diag("child %s, handler ran %d times", status_str(st, b, sizeof(b)), r.hits);
 }
 #define ARCH_CASES 1
 #else
@@ -452,7 +493,7 @@ static void raw_case(int siginfo, void *restorer, unsigned long want, const char
 
 /* The old frame: the handler gets (sig, struct sigcontext) on its stack. */
 static struct sigcontext old_sc;
-static unsigned long old_eax;
+unsigned long old_eax; /* written by old_tramp */
 __attribute__((used)) void old_c(int *frame)
 {
 	struct sigcontext *sc = (struct sigcontext *)(frame + 1);
@@ -518,7 +559,6 @@ int main(void)
 {
 	default_signals();
 	no_core_dumps();
-	sh = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ktap_plan(1 + 3 + 5 + 2 + 1 + ARCH_CASES);
 	test_edit();
 	test_fpu();

@@ -49,21 +49,29 @@ void syscall_trace_exit(struct pt_regs *regs);
  * delivery can wake someone who preempts us).
  */
 /*
- * Registers that came from user space (sigreturn) may hold a RIP that IRET
- * cannot load: non-canonical for 64-bit code, above 4 GiB for 32-bit code.
- * The CPU would fault on the IRET itself, in kernel mode; instead the task
- * takes the SIGSEGV it would get in user mode.  Only sanitize_user_regs()
- * sets TIF_CHECK_REGS, so ordinary returns never pay for this.
+ * Registers that came from user space (sigreturn, ptrace) may hold what
+ * IRET cannot load: a kernel or data selector in CS, a bad SS, a RIP that
+ * is non-canonical for 64-bit code or above 4 GiB for 32-bit code.  The
+ * CPU would fault on the IRET itself, in kernel mode; instead the task
+ * takes the SIGSEGV it would get in user mode.  Returns false (and keeps
+ * the check armed) while the frame is unusable: if a tracer suppresses the
+ * SIGSEGV, the task simply takes it again, as it would on Linux.  Only the
+ * sanitizer sets TIF_CHECK_REGS, so ordinary returns never pay for this.
  */
-static void check_user_regs(struct pt_regs *regs)
+static bool check_user_regs(struct pt_regs *regs)
 {
 	bool bad;
 	if (regs->cs == USER32_CS)
 		bad = regs->ip > 0xffffffffUL;
-	else
+	else if (regs->cs == USER_CS)
 		bad = (long)(regs->ip << 16) >> 16 != (long)regs->ip;
+	else
+		bad = true;
+	if (regs->ss != USER_DS)
+		bad = true;
 	if (bad)
 		force_sig(11);
+	return !bad;
 }
 
 void exit_to_user_mode(struct pt_regs *regs)
@@ -71,8 +79,8 @@ void exit_to_user_mode(struct pt_regs *regs)
 	struct task *t = current;
 	while (t->work) {
 		if (t->work & TIF_CHECK_REGS) {
-			t->work &= ~TIF_CHECK_REGS;
-			check_user_regs(regs);
+			if (check_user_regs(regs))
+				t->work &= ~TIF_CHECK_REGS;
 		}
 		if (t->work & TIF_NEED_RESCHED) {
 			t->work &= ~TIF_NEED_RESCHED;

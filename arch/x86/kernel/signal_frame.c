@@ -77,7 +77,7 @@ _Static_assert(sizeof(struct sigcontext32) == 88, "sigcontext32");
 /* The user-changeable RFLAGS bits (Linux's FIX_EFLAGS). */
 #define FIX_EFLAGS (X86_EFLAGS_AC | X86_EFLAGS_OF | X86_EFLAGS_DF | X86_EFLAGS_TF | \
 		    X86_EFLAGS_SF | X86_EFLAGS_ZF | X86_EFLAGS_AF | X86_EFLAGS_PF | \
-		    X86_EFLAGS_CF | X86_EFLAGS_NT | X86_EFLAGS_RF)
+		    X86_EFLAGS_CF | X86_EFLAGS_RF)
 
 void siginfo_to_user_layout(const struct ksiginfo *in, u8 out[128], bool is32)
 {
@@ -117,22 +117,19 @@ static bool sel_ok_data(u16 sel)
  */
 static void sanitize_regs(struct task *t, struct pt_regs *regs, bool strict_ss)
 {
-	regs->flags = (regs->flags & FIX_EFLAGS) | X86_EFLAGS_IF | X86_EFLAGS_FIXED;
+	/* IOPL, VM, VIF, VIP, ID: never the user's.  NT may stay (a tracer
+	 * may set it; sigreturn keeps the task's own, see FIX_EFLAGS). */
+	regs->flags = (regs->flags & (FIX_EFLAGS | X86_EFLAGS_NT)) | X86_EFLAGS_IF |
+		      X86_EFLAGS_FIXED;
 	regs->cs |= 3;
 	regs->ss |= 3;
-	bool bad = false;
-	if (regs->cs != USER_CS && regs->cs != USER32_CS)
-		bad = true, regs->cs = t->is32 ? USER32_CS : USER_CS;
-	if (regs->ss != USER_DS) {
-		if (strict_ss || regs->cs == USER32_CS)
-			bad = true;
-		regs->ss = USER_DS;	/* Linux's force_valid_ss for 64-bit */
-	}
-	if (bad) {
-		force_sig_task(t, SIGSEGV);
-		return;
-	}
-	/* RIP is checked on the way out (exit_to_user_mode), off the fast path. */
+	/* A 64-bit frame without UC_STRICT_RESTORE_SS gets a usable SS, as
+	 * Linux's force_valid_ss does. */
+	if (!strict_ss && regs->cs == USER_CS && regs->ss != USER_DS)
+		regs->ss = USER_DS;
+	/* Selectors and RIP are checked on the way out (check_user_regs in
+	 * entry/common.c), off the fast path: what IRET could not load turns
+	 * into the SIGSEGV the task would have taken in user mode. */
 	t->work |= TIF_CHECK_REGS;
 	force_iret(t);
 }
@@ -187,6 +184,39 @@ static bool altstack_overflow(struct task *t, unsigned long base, unsigned long 
 	return on_altstack(t, base) && frame < t->sas_ss_sp;
 }
 
+#define SS_AUTODISARM (1U << 31)
+
+/* What the frame's uc_stack records: the alternate stack as it was. */
+static int uc_stack_flags(struct task *t, unsigned long sp)
+{
+	if (!t->sas_ss_size)
+		return SS_DISABLE;
+	return (on_altstack(t, sp) ? SS_ONSTACK : 0) | (t->sas_ss_flags & SS_AUTODISARM);
+}
+
+/* SS_AUTODISARM: a handler that runs on the alternate stack gets it
+ * disabled, so it may switch contexts; sigreturn re-installs it from
+ * uc_stack. */
+static void maybe_autodisarm(struct task *t, unsigned long frame)
+{
+	if ((t->sas_ss_flags & SS_AUTODISARM) && on_altstack(t, frame)) {
+		t->sas_ss_sp = t->sas_ss_size = 0;
+		t->sas_ss_flags = SS_DISABLE;
+	}
+}
+
+long do_sigaltstack(bool have_new, unsigned long sp, int flags, unsigned long size,
+		    unsigned long *osp, int *oflags, unsigned long *osize);
+
+/* sigreturn puts back the frame's uc_stack (errors but -EFAULT are
+ * ignored, as Linux does: the handler may still be on the stack). */
+static void restore_altstack(unsigned long sp, int flags, unsigned long size)
+{
+	unsigned long osp, osize;
+	int oflags;
+	do_sigaltstack(true, sp, flags, size, &osp, &oflags, &osize);
+}
+
 static unsigned long frame_base(struct task *t, struct pt_regs *regs, int sig, bool is32)
 {
 	unsigned long sp = regs->sp;
@@ -217,20 +247,21 @@ static int setup_rt_frame64(int sig, const struct ksiginfo *info, struct pt_regs
 	memset(&f, 0, sizeof(f));
 	f.pretcode = ka->restorer;
 	f.uc.uc_flags = UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS;
-	f.uc.uc_stack = (struct stack64){ t->sas_ss_sp, on_altstack(t, regs->sp) ? SS_ONSTACK :
-					  (t->sas_ss_size ? 0 : SS_DISABLE), 0, t->sas_ss_size };
+	f.uc.uc_stack = (struct stack64){ t->sas_ss_sp, uc_stack_flags(t, regs->sp), 0,
+					  t->sas_ss_size };
 	struct sigcontext64 *sc = &f.uc.uc_mcontext;
 	*sc = (struct sigcontext64){
 		regs->r8, regs->r9, regs->r10, regs->r11, regs->r12, regs->r13, regs->r14,
 		regs->r15, regs->di, regs->si, regs->bp, regs->bx, regs->dx, regs->ax,
 		regs->cx, regs->sp, regs->ip, regs->flags, regs->cs, 0, 0, regs->ss,
-		0, 0, mask, info->addr, fpaddr, { 0 } };
+		info->err_code, info->trapno, mask, info->addr, fpaddr, { 0 } };
 	f.uc.uc_sigmask = mask;
 	siginfo_to_user_layout(info, f.info, false);
 	fpu_save(fx);
 	if (copy_to_user((void __user *)fpaddr, fx, 512) ||
 	    copy_to_user((void __user *)fa, &f, sizeof(f)))
 		return -EFAULT;
+	maybe_autodisarm(t, fa);
 	regs->di = sig;
 	regs->si = fa + offsetof(struct rt_sigframe64, info);
 	regs->dx = fa + offsetof(struct rt_sigframe64, uc);
@@ -251,7 +282,8 @@ static void fill_sc32(struct sigcontext32 *sc, struct pt_regs *regs, u32 mask,
 	*sc = (struct sigcontext32){
 		.gs = t->gsindex, .fs = t->fsindex, .es = es, .ds = ds,
 		.di = regs->di, .si = regs->si, .bp = regs->bp, .sp = regs->sp, .bx = regs->bx,
-		.dx = regs->dx, .cx = regs->cx, .ax = regs->ax, .ip = regs->ip, .cs = regs->cs,
+		.dx = regs->dx, .cx = regs->cx, .ax = regs->ax, .trapno = info->trapno,
+		.err = info->err_code, .ip = regs->ip, .cs = regs->cs,
 		.flags = regs->flags, .sp_at_signal = regs->sp, .ss = regs->ss,
 		.fpstate = fpaddr, .oldmask = mask, .cr2 = info->addr,
 	};
@@ -304,8 +336,8 @@ static int setup_frame32(int sig, const struct ksiginfo *info, struct pt_regs *r
 		f.puc = fa + offsetof(struct rt_sigframe32, uc);
 		siginfo_to_user_layout(info, f.info, true);
 		f.uc.uc_flags = UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS;
-		f.uc.uc_stack = (struct stack32){ t->sas_ss_sp, on_altstack(t, regs->sp) ?
-			SS_ONSTACK : (t->sas_ss_size ? 0 : SS_DISABLE), t->sas_ss_size };
+		f.uc.uc_stack = (struct stack32){ t->sas_ss_sp, uc_stack_flags(t, regs->sp),
+						  t->sas_ss_size };
 		fill_sc32(&f.uc.uc_mcontext, regs, mask, info, fpaddr);
 		f.uc.uc_sigmask[0] = mask;
 		f.uc.uc_sigmask[1] = mask >> 32;
@@ -330,6 +362,7 @@ static int setup_frame32(int sig, const struct ksiginfo *info, struct pt_regs *r
 		regs->dx = 0;
 		regs->cx = 0;
 	}
+	maybe_autodisarm(t, fa);
 	regs->ax = sig;
 	regs->sp = fa;
 	regs->ip = ka->handler;
@@ -394,6 +427,7 @@ long do_rt_sigreturn(struct pt_regs *regs, bool is32)
 		if (copy_from_user(&f, (const void __user *)fa, sizeof(f)))
 			return sigreturn_fail();
 		set_blocked(f.uc.uc_sigmask[0] | ((u64)f.uc.uc_sigmask[1] << 32));
+		restore_altstack(f.uc.uc_stack.ss_sp, f.uc.uc_stack.ss_flags, f.uc.uc_stack.ss_size);
 		if (restore_sc32(regs, &f.uc.uc_mcontext, true))
 			return sigreturn_fail();
 		return regs->ax;
@@ -404,6 +438,7 @@ long do_rt_sigreturn(struct pt_regs *regs, bool is32)
 		return sigreturn_fail();
 	const struct sigcontext64 *sc = &f.uc.uc_mcontext;
 	set_blocked(f.uc.uc_sigmask);
+	restore_altstack(f.uc.uc_stack.ss_sp, f.uc.uc_stack.ss_flags, f.uc.uc_stack.ss_size);
 	regs->r8 = sc->r8, regs->r9 = sc->r9, regs->r10 = sc->r10, regs->r11 = sc->r11;
 	regs->r12 = sc->r12, regs->r13 = sc->r13, regs->r14 = sc->r14, regs->r15 = sc->r15;
 	regs->di = sc->di, regs->si = sc->si, regs->bp = sc->bp, regs->bx = sc->bx;

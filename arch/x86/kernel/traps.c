@@ -79,9 +79,10 @@ static void do_exception(struct pt_regs *regs, unsigned long vector, unsigned lo
 		printk("pid %d (%s): %s at %lx ip %lx error %lx\n", current->pid,
 		       current->comm, r == -EIO ? "SIGBUS" : "SIGSEGV", addr, regs->ip, error);
 		if (r == -EIO)
-			force_sig_fault(SIGBUS, BUS_ADRERR, addr);
+			force_sig_trap(SIGBUS, BUS_ADRERR, addr, 14, error);
 		else
-			force_sig_fault(SIGSEGV, r == -EACCES ? SEGV_ACCERR : SEGV_MAPERR, addr);
+			force_sig_trap(SIGSEGV, r == -EACCES ? SEGV_ACCERR : SEGV_MAPERR, addr,
+				       14, error);
 		return;
 	}
 	/*
@@ -105,15 +106,18 @@ static void do_exception(struct pt_regs *regs, unsigned long vector, unsigned lo
 	printk("pid %d (%s): exception %lu (%s) at ip %lx -> signal %d\n", current->pid,
 	       current->comm, vector, exc_names[vector] ? exc_names[vector] : "?",
 	       regs->ip, sig);
-	/* si_code and si_addr as Linux fills them for each exception. */
+	/* si_code and si_addr as Linux fills them for each exception; the
+	 * frame's err is 0 for exceptions without an error code. */
+	if (error == -1UL)
+		error = 0;
 	switch (vector) {
-	case 0: force_sig_fault(SIGFPE, FPE_INTDIV, regs->ip); break;
-	case 1: force_sig_fault(SIGTRAP, TRAP_TRACE, regs->ip); break;
-	case 6: force_sig_fault(SIGILL, ILL_ILLOPN, regs->ip); break;
+	case 0: force_sig_trap(SIGFPE, FPE_INTDIV, regs->ip, vector, error); break;
+	case 1: force_sig_trap(SIGTRAP, TRAP_TRACE, regs->ip, vector, error); break;
+	case 6: force_sig_trap(SIGILL, ILL_ILLOPN, regs->ip, vector, error); break;
 	case 16:
-	case 19: force_sig_fault(SIGFPE, FPE_FLTINV, regs->ip); break;
-	case 17: force_sig_fault(SIGBUS, BUS_ADRALN, 0); break;
-	default: force_sig_fault(sig, SI_KERNEL, 0); break;
+	case 19: force_sig_trap(SIGFPE, FPE_FLTINV, regs->ip, vector, error); break;
+	case 17: force_sig_trap(SIGBUS, BUS_ADRALN, 0, vector, error); break;
+	default: force_sig_trap(sig, SI_KERNEL, 0, vector, error); break;
 	}
 }
 
