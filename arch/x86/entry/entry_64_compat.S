@@ -64,7 +64,11 @@ entry_SYSENTER_compat:
 	 * user's values are safe in the frame and come back on return.
 	 */
 	testl	$(X86_EFLAGS_NT_VAL | X86_EFLAGS_AC_VAL | X86_EFLAGS_TF_VAL), PTREGS_FLAGS(%rsp)
-	jnz	.Lsysenter_fix_flags
+	jz	.Lsysenter_flags_done
+	pushq	$X86_EFLAGS_FIXED_VAL
+	popfq
+	/* A TF that was set traps once more right after the popfq, at the
+	 * label below: the end of the range do_exception lets #DB pass in. */
 .Lsysenter_flags_done:
 	.globl entry_SYSENTER_compat_end
 entry_SYSENTER_compat_end:
@@ -73,10 +77,6 @@ entry_SYSENTER_compat_end:
 	testb	%al, %al
 	jz	return_to_user_iret
 	jmp	sysretl_to_user
-.Lsysenter_fix_flags:
-	pushq	$X86_EFLAGS_FIXED_VAL
-	popfq
-	jmp	.Lsysenter_flags_done
 
 /*
  * entry_SYSCALL_compat - SYSCALL from a 32-bit task (AMD; Intel raises
