@@ -301,7 +301,9 @@ long do_execve(const char *path, struct argbuf *args, struct argbuf *envs)
 	regs->cs = img.is32 ? USER32_CS : USER_CS;
 	regs->ss = USER_DS;
 	regs->flags = X86_EFLAGS_IF | X86_EFLAGS_FIXED;
-	regs->orig_ax = -1;
+	/* As Linux's set_personality: the first "return" is from the execve
+	 * of the new program's ABI (a tracer's exec stop shows it). */
+	regs->orig_ax = img.is32 ? 11 : 59;
 	/* The new registers cannot leave by SYSRET (RCX is 0, not RIP). */
 	force_iret(t);
 	t->work |= TIF_CHECK_REGS;
@@ -366,8 +368,10 @@ static long exec_notify(long err)
 		return err;
 	if (ptrace_wants_event(0x10 /* PTRACE_O_TRACEEXEC */))
 		ptrace_event(4 /* PTRACE_EVENT_EXEC */, current->pid);
-	else
-		send_signal(current, SIGTRAP);
+	else {
+		struct ksiginfo i = { SIGTRAP, SI_USER, 0, 0, 0, 0, 0 };
+		send_signal_info(current, &i);
+	}
 	return 0;
 }
 

@@ -198,9 +198,18 @@ static void restart_at(struct pt_regs *regs, unsigned long nr)
 }
 
 /* The restart rules when a handler is about to run. */
+/* The syscall's result as a signed value: an i386 result is 32 bits (a
+ * 32-bit tracer writes ax zero-extended), so it is sign-extended first. */
+static long syscall_result(const struct pt_regs *regs)
+{
+	if (regs->cs == USER32_CS)
+		return (long)(int)regs->ax;
+	return (long)regs->ax;
+}
+
 static void restart_with_handler(struct pt_regs *regs, const struct k_sigaction *ka)
 {
-	switch ((long)regs->ax) {
+	switch (syscall_result(regs)) {
 	case -ERESTARTNOHAND:
 	case -ERESTART_RESTARTBLOCK:
 		regs->ax = -EINTR;
@@ -280,7 +289,7 @@ void do_signal(struct pt_regs *regs)
 
 	/* No handler ran: an interrupted system call restarts transparently. */
 	if (in_syscall(regs)) {
-		long ret = regs->ax;
+		long ret = syscall_result(regs);
 		if (ret == -ERESTARTSYS || ret == -ERESTARTNOINTR || ret == -ERESTARTNOHAND)
 			restart_at(regs, regs->orig_ax);
 		else if (ret == -ERESTART_RESTARTBLOCK)

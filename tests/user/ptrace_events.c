@@ -62,6 +62,9 @@ static volatile sig_atomic_t got_usr1, got_usr2;
 static void on_usr1(int sig) { (void)sig; got_usr1 = 1; }
 static void on_usr2(int sig) { (void)sig; got_usr2 = 1; }
 
+/* A pointer the compiler can't see through: the fault is at address 16. */
+static int *volatile bad_ptr = (int *)16;
+
 static void stop_self(void)
 {
 	SC(SYS_kill, SC(SYS_getpid), SIGSTOP);
@@ -192,7 +195,7 @@ static int tracee_main(int mode, int wfd)
 		kill(getpid(), SIGUSR2);
 		return got_usr2 ? 1 : 0; /* the tracer suppressed it */
 	case M_FAULT:
-		*(volatile int *)16 = 1;
+		*bad_ptr = 1;
 		return 51;
 	case M_STEP:
 		ev_step_blob();
@@ -322,6 +325,11 @@ static int end_status(pid_t pid, int req, int sig)
 	while (waitpid(pid, &st, __WALL) == pid) {
 		if (WIFEXITED(st) || WIFSIGNALED(st))
 			return st;
+		if (st == (SIGCHLD << 8 | 0x7f)) {
+			/* A tracee with children: pass their SIGCHLD on. */
+			ptrace(PTRACE_CONT, pid, 0, (void *)SIGCHLD);
+			continue;
+		}
 		ktap_diag("unexpected %s; killing", st_str(st));
 		kill(pid, SIGKILL);
 		ptrace(PTRACE_CONT, pid, 0, 0);
@@ -862,14 +870,20 @@ report:
 }
 
 /* ---- ATTACH and SEIZE + INTERRUPT ---- */
+/* A child that waits for SIGUSR1 (blocked but for sigsuspend: no race). */
 static pid_t pauser(void)
 {
+	sigset_t usr1, old;
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &usr1, &old);
 	pid_t pid = fork();
 	if (pid == 0) {
 		while (!got_usr1)
-			pause();
+			sigsuspend(&old);
 		_exit(0);
 	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	return pid;
 }
 

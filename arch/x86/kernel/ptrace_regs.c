@@ -150,17 +150,50 @@ void ptrace_regs_changed(struct task *t)
 
 u32 mxcsr_mask(void);
 
-/* i386 user_i387_struct (fsave layout, 108 bytes) from the fxsave image. */
-static void fxsave_to_fsave(const u8 *fx, u8 *fs)
+/*
+ * The FSAVE view of an FXSAVE image (i386 user_i387_struct, 108 bytes).
+ * FXSAVE keeps one "in use" bit per register; FSAVE wants the full 2-bit
+ * tag of each physical register (SDM vol. 1, 8.1.7): empty (3), or, for a
+ * register in use, zero (1), special (2: NaN, infinity, denormal,
+ * unnormal) or valid (0), read off the value itself.  The 16-bit fields
+ * are stored with 0xffff above them, as FSAVE does; the selectors are not
+ * kept by FXSAVE in 64-bit mode, so the task's CS and DS stand in.
+ */
+void fxsave_to_fsave(const u8 *fx, u8 *fs, u16 cs, u16 ds)
 {
+	u16 fsw;
+	u32 w;
 	memset(fs, 0, 108);
-	memcpy(fs + 0, fx + 0, 2);		/* cw */
-	memcpy(fs + 4, fx + 2, 2);		/* sw */
-	u32 tag = 0xffff;
-	for (int i = 0; i < 8; i++)
-		if (fx[4] & (1 << i))
-			tag &= ~(3u << (2 * i));
-	memcpy(fs + 8, &tag, 4);
+	memcpy(&fsw, fx + 2, 2);
+	w = *(const u16 *)(fx + 0) | 0xffff0000u;
+	memcpy(fs + 0, &w, 4);
+	w = fsw | 0xffff0000u;
+	memcpy(fs + 4, &w, 4);
+	unsigned top = (fsw >> 11) & 7;
+	u32 tags = 0xffff0000u;
+	for (unsigned phys = 0; phys < 8; phys++) {
+		u32 tag = 3;
+		if (fx[4] & (1u << phys)) {
+			const u8 *st = fx + 32 + 16 * ((phys - top) & 7);	/* ST(i) */
+			u16 exp = (st[8] | (st[9] << 8)) & 0x7fff;
+			u64 mant;
+			memcpy(&mant, st, 8);
+			if (exp == 0x7fff)
+				tag = 2;
+			else if (exp == 0)
+				tag = mant ? 2 : 1;
+			else
+				tag = (mant >> 63) ? 0 : 2;	/* no integer bit: unnormal */
+		}
+		tags |= tag << (2 * phys);
+	}
+	memcpy(fs + 8, &tags, 4);
+	memcpy(fs + 12, fx + 8, 4);			/* fip */
+	w = cs;
+	memcpy(fs + 16, &w, 4);				/* fcs */
+	memcpy(fs + 20, fx + 16, 4);			/* foo */
+	w = ds | 0xffff0000u;
+	memcpy(fs + 24, &w, 4);				/* fos */
 	for (int i = 0; i < 8; i++)
 		memcpy(fs + 28 + 10 * i, fx + 32 + 16 * i, 10);
 }
@@ -208,7 +241,7 @@ static long set_regs(struct task *t, const void *buf, size_t n, bool compat)
 static long get_fp(struct task *t, void *buf, bool compat_fsave)
 {
 	if (compat_fsave) {
-		fxsave_to_fsave(t->fpu, buf);
+		fxsave_to_fsave(t->fpu, buf, t->regs->cs, t->dsindex);
 		return 108;
 	}
 	memcpy(buf, t->fpu, 512);
@@ -266,7 +299,10 @@ long ptrace_regs_request(struct task *t, long request, unsigned long addr,
 		return 0;
 	case 0x4204: /* GETREGSET */
 	case 0x4205: { /* SETREGSET */
+		/* The iovec is in the tracer's ABI; the regset is the tracee's
+		 * view (Linux's task_user_regset_view), unlike GETREGS. */
 		u64 iov[2] = { 0, 0 };
+		bool view32 = t->is32;
 		if (compat) {
 			u32 c[2];
 			if (copy_from_user(c, u, sizeof(c)))
@@ -277,32 +313,30 @@ long ptrace_regs_request(struct task *t, long request, unsigned long addr,
 		}
 		bool get = request == 0x4204;
 		if (addr == 1 /* NT_PRSTATUS */)
-			n = compat ? U32_REGS_SIZE : U64_REGS_SIZE;
+			n = view32 ? U32_REGS_SIZE : U64_REGS_SIZE;
 		else if (addr == 2 /* NT_PRFPREG */)
-			n = compat ? 108 : 512;
+			n = view32 ? 108 : 512;
 		else
 			return -EINVAL;
 		n = MIN((u64)n, iov[1]);
+		/* Start from the current values: a short write keeps the rest. */
+		if (addr == 1)
+			get_regs(t, buf, view32);
+		else
+			get_fp(t, buf, view32);
 		if (get) {
-			if (addr == 1)
-				get_regs(t, buf, compat);
-			else
-				get_fp(t, buf, compat);
 			if (copy_to_user((void __user *)iov[0], buf, n))
 				return -EFAULT;
 		} else {
-			if (addr == 1)
-				get_regs(t, buf, compat);	/* unwritten tail keeps its value */
-			else
-				get_fp(t, buf, compat);
 			if (copy_from_user(buf, (const void __user *)iov[0], n))
 				return -EFAULT;
 			if (addr == 1) {
-				long err = set_regs(t, buf, compat ? U32_REGS_SIZE : U64_REGS_SIZE, compat);
+				long err = set_regs(t, buf, view32 ? U32_REGS_SIZE : U64_REGS_SIZE,
+						    view32);
 				if (err)
 					return err;
 			} else {
-				set_fp(t, buf, compat);
+				set_fp(t, buf, view32);
 			}
 		}
 		if (compat)

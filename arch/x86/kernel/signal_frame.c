@@ -291,22 +291,18 @@ static void fill_sc32(struct sigcontext32 *sc, struct pt_regs *regs, u32 mask,
 	asm volatile("movw %%fs, %0" : "=r"(sc->fs));
 }
 
+void fxsave_to_fsave(const u8 *fx, u8 *fs, u16 cs, u16 ds);
+
 /* The i386 fp state: an fsave-format header, then the fxsave image. */
-static int save_fp32(u32 fpaddr)
+static int save_fp32(u32 fpaddr, struct pt_regs *regs)
 {
 	static u8 fp[FPSTATE32_SIZE] __aligned(16);
 	static u8 fx[512] __aligned(16);
+	u16 ds;
+	asm volatile("movw %%ds, %0" : "=r"(ds));
 	memset(fp, 0, sizeof(fp));
 	fpu_save(fx);
-	memcpy(fp + 0, fx + 0, 2);		/* cw */
-	memcpy(fp + 4, fx + 2, 2);		/* sw */
-	u32 tag = 0xffff;			/* all empty unless fxsave says so */
-	for (int i = 0; i < 8; i++)
-		if (fx[4] & (1 << i))
-			tag &= ~(3u << (2 * i));
-	memcpy(fp + 8, &tag, 4);
-	for (int i = 0; i < 8; i++)
-		memcpy(fp + 28 + 10 * i, fx + 32 + 16 * i, 10);
+	fxsave_to_fsave(fx, fp, regs->cs, ds);
 	/* status (108) = sw, magic (110) = 0: X86_FXSR_MAGIC, fxsave follows */
 	memcpy(fp + 108, fx + 2, 2);
 	memcpy(fp + FXSAVE32_OFFSET, fx, 512);
@@ -325,7 +321,7 @@ static int setup_frame32(int sig, const struct ksiginfo *info, struct pt_regs *r
 		: (u32)vdso32_sym(t->mm, rt ? 2 : 1);
 	if (altstack_overflow(t, sp, fa))
 		return -EFAULT;
-	if (save_fp32(fpaddr))
+	if (save_fp32(fpaddr, regs))
 		return -EFAULT;
 	if (rt) {
 		static struct rt_sigframe32 f;
