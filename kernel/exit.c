@@ -54,10 +54,13 @@ __noreturn void do_exit(int wait_status)
 	t->exit_status = wait_status;
 	t->state = TASK_ZOMBIE;
 	if (t->parent) {
+		/* The parent hears of it by the signal clone asked for: SIGCHLD
+		 * for fork and vfork, possibly none for a raw clone. */
 		bool killed = (wait_status & 0x7f) != 0;
-		struct ksiginfo i = { SIGCHLD, killed ? CLD_KILLED : CLD_EXITED, 0, t->pid, 0,
+		struct ksiginfo i = { t->exit_signal, killed ? CLD_KILLED : CLD_EXITED, 0, t->pid, 0,
 				      killed ? wait_status & 0x7f : (wait_status >> 8) & 0xff, 0 };
-		send_signal_info(t->parent, &i);
+		if (t->exit_signal)
+			send_signal_info(t->parent, &i);
 		wakeup(t->parent);
 	}
 	if (t->tracer && t->tracer != t->parent)
@@ -128,6 +131,12 @@ static long do_wait(int idtype, pid_t id, int options, int *status)
 				return c->pid;
 			}
 			if (!child)
+				continue;
+			/* A child that does not signal SIGCHLD at exit is a "clone"
+			 * child: only __WCLONE or __WALL waits for it (and __WCLONE
+			 * only for those). */
+			bool clone_child = c->exit_signal != SIGCHLD;
+			if (!(options & __WALL) && clone_child != !!(options & __WCLONE))
 				continue;
 			if ((options & WUNTRACED) && c->stop_report && c->state != TASK_ZOMBIE) {
 				*status = (c->stop_report << 8) | 0x7f;

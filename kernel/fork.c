@@ -106,6 +106,7 @@ static long do_fork(unsigned long flags, unsigned long newsp, int __user *parent
 		c->ptrace_seized = p->ptrace_seized;
 		send_signal(c, SIGSTOP);
 	}
+	c->exit_signal = flags & 0xff;
 	c->state = TASK_RUNNING;
 	pid_t pid = c->pid;
 	if (traced)

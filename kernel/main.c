@@ -102,6 +102,7 @@ static void start_init(void)
 	t->cwd = root_inode();
 	inode_get(t->cwd);
 	t->pgid = t->sid = 1;
+	t->exit_signal = 17;
 	t->umask = 022;
 	rlimits_init(t);
 	task_set_comm(t, path);

@@ -44,6 +44,7 @@ struct task {
 	bool is32;			/* compat (i386 ABI) task */
 	bool vfork_parent_waiting;
 	int exit_status;		/* wait status, valid in TASK_ZOMBIE */
+	int exit_signal;		/* sent to the parent at exit (clone's CSIGNAL) */
 	const void *wchan;		/* what a sleeping task waits for */
 	u64 wake_at_ns;			/* timed sleep deadline, 0 = none */
 
