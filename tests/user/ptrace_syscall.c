@@ -20,6 +20,9 @@
  *  - Writing ip -= 2 and ax = orig_ax at the exit stop makes the tracee
  *    execute the same call again: a second entry stop with the same number,
  *    the same arguments and the same ip.
+ *  - i386 results in a 64-bit tracer's view (and for int $0x80 in 64-bit
+ *    code): a result >= 2^31, such as mmap2's address, is zero-extended in
+ *    rax; an error is the sign-extended -errno.
  *  - pause() hit by a signal: the exit stop shows -ERESTARTNOHAND (-514)
  *    with the argument registers intact; writing the registers back
  *    unchanged keeps the restart; a signal-delivery-stop follows; with the
@@ -153,7 +156,12 @@ static const long *path_args(int path)
 }
 
 enum scen { S_VIEW, S_NR, S_SKIP, S_SKIP_ENOSYS, S_ARG, S_RESULT, S_RESTART,
-	    S_PAUSE, S_PLAIN, NSCEN };
+	    S_PAUSE, S_PLAIN, S_HIGHRET, NSCEN };
+
+/* i386 calls for S_HIGHRET, and where mmap2 is asked to map. */
+#define NR32_MMAP2 192
+#define NR32_CLOSE 6
+#define HIGH_HINT 0x90000000L
 
 /* Below 4 GiB in a static binary, so int $0x80 from 64-bit code can use it. */
 static char wbuf[] = "abcdefghij";
@@ -211,6 +219,20 @@ static int tracee_main(int scen, int path)
 	case S_PAUSE:
 		r = call6(path, n->pause, 0, 0, 0, 0, 0, 0);
 		return r == 0 ? 0 : 18;
+	case S_HIGHRET: {
+		/* An i386 result >= 2^31 (an address), then an error. */
+		r = call6(path, NR32_MMAP2, HIGH_HINT, 4096, 1 /* PROT_READ */,
+			  0x22 /* MAP_PRIVATE | MAP_ANONYMOUS */, -1, 0);
+		long r2 = call6(path, NR32_CLOSE, -1, 0, 0, 0, 0, 0);
+		int code = 0;
+		/* As a long: a 64-bit task using int $0x80 sees it unsigned. */
+		if ((unsigned long)r < 0x80000000UL ||
+		    (unsigned long)r > 0xfffff000UL || (r & 0xfff))
+			code |= 1;
+		if (r2 != -EBADF)
+			code |= 2;
+		return code ? 20 + code : 0;
+	}
 	}
 	return 99;
 }
@@ -815,6 +837,52 @@ report:
 		c->label);
 }
 
+#ifdef __x86_64__
+/*
+ * i386 results in the 64-bit view: a value >= 2^31 (mmap2's address) is
+ * zero-extended, an error is the sign-extended -errno.
+ */
+static void sc_highret(const struct config *c)
+{
+	struct tracer t;
+	int ok_high = 0, ok_err = 0, ok_tracee = 0;
+	regs_t r;
+	pid_t pid = start_tracee(&t, c, S_HIGHRET, PTRACE_O_TRACESYSGOOD);
+	if (pid < 0)
+		goto report;
+	if (!to_entry(&t, &r, "mmap2 entry stop"))
+		goto lost;
+	if (R_NR(r) != NR32_MMAP2) {
+		ktap_diag("entry stop is not mmap2: %#llx", R_NR(r));
+		goto lost;
+	}
+	if (!resume_to(pid, PTRACE_SYSCALL, 0, SYSGOOD, "mmap2 exit stop") ||
+	    !getregs(pid, &r))
+		goto lost;
+	ok_high = R_AX(r) >= 0x80000000ULL && R_AX(r) <= 0xfffff000ULL;
+	if (!ok_high)
+		ktap_diag("mmap2 exit stop: rax %#llx", R_AX(r));
+	if (!resume_to(pid, PTRACE_SYSCALL, 0, SYSGOOD, "close entry stop") ||
+	    !resume_to(pid, PTRACE_SYSCALL, 0, SYSGOOD, "close exit stop") ||
+	    !getregs(pid, &r))
+		goto lost;
+	ok_err = R_AX(r) == (reg_t)-EBADF;
+	if (!ok_err)
+		ktap_diag("close(-1) exit stop: rax %#llx", R_AX(r));
+	ok_tracee = tracee_ok(pid);
+	goto report;
+lost:
+	kill_tracee(pid);
+report:
+	ktap_ok(ok_high, "%s: mmap2 result >= 2^31 is zero-extended in the 64-bit rax",
+		c->label);
+	ktap_ok(ok_err, "%s: an error result is the sign-extended -errno in rax",
+		c->label);
+	ktap_ok(ok_tracee, "%s: ... and the tracee gets both results right",
+		c->label);
+}
+#endif
+
 /* Without TRACESYSGOOD a syscall stop is a plain SIGTRAP. */
 static void sc_plain(const struct config *c)
 {
@@ -853,7 +921,11 @@ int main(int argc, char **argv)
 	default_signals();
 	alarm(120);
 	find_paths(argv[0]);
+#ifdef __x86_64__
+	ktap_plan(NCONFIGS * CASES_PER_CONFIG + 2 + 3 * (NCONFIGS - 1));
+#else
 	ktap_plan(NCONFIGS * CASES_PER_CONFIG + 2);
+#endif
 	for (int i = 0; i < NCONFIGS; i++) {
 		const struct config *c = &configs[i];
 		sc_view(c);
@@ -864,6 +936,10 @@ int main(int argc, char **argv)
 		sc_result(c);
 		sc_restart(c);
 		sc_pause(c);
+#ifdef __x86_64__
+		if (c->path != P_SYSCALL64)
+			sc_highret(c);
+#endif
 	}
 	sc_plain(&configs[0]);
 	return ktap_finish();

@@ -237,9 +237,9 @@ static void dispatch_ia32(struct pt_regs *regs)
 		regs->ax = ia32_sys_call_table[nr](regs);
 	else if (nr == XENTRY_NR_exit_stats)
 		regs->ax = __ia32_sys_xentry_exit_stats(regs);
-	/* The i386 ABI returns a 32-bit value: a 64-bit caller of int $0x80
-	 * sees it sign-extended, as on Linux. */
-	regs->ax = (unsigned long)(long)(int)regs->ax;
+	/* No truncation: a handler's long comes back whole, so a 64-bit
+	 * caller of int $0x80 sees -errno sign-extended and an address such
+	 * as mmap2's above 2 GiB zero-extended, as on Linux. */
 	if (unlikely(t->syscall_trace || t->ptrace_step))
 		syscall_trace_exit(regs);
 }
@@ -283,7 +283,7 @@ bool do_fast_syscall_32(struct pt_regs *regs)
 #ifdef XENTRY_VARIANT_CFAST
 	unsigned int nr = (unsigned int)regs->orig_ax;
 	if (likely(no_exit_work(t) && nr < IA32_NR_syscalls)) {
-		regs->ax = (unsigned long)(long)(int)ia32_sys_call_table[nr](regs);
+		regs->ax = ia32_sys_call_table[nr](regs);
 		/* The prologue and the rewrite above made CS, SS and IP right;
 		 * with no work queued nothing changed them since. */
 		if (likely(!t->work && !(regs->flags & (X86_EFLAGS_TF | X86_EFLAGS_RF))))
