@@ -46,7 +46,7 @@ TESTS_OUT := $(abspath $(BUILD)/tests)
 CPU ?=
 APPEND ?=
 
-.PHONY: all kernel deps run test test-linux host-tests tests clean
+.PHONY: all kernel deps run test test-all bench test-linux host-tests tests clean
 all: kernel tests
 
 deps:
@@ -128,6 +128,20 @@ test: deps kernel tests host-tests
 	$(Q)tools/run-tests --no-build $(if $(CPU),--cpu $(CPU),--matrix) $(if $(APPEND),--append '$(APPEND)') \
 	    $$(for t in $$($(MAKE) -s -C tests/host OUT=$(HOST_OUT) list); do echo --host $$t; done) \
 	    $$($(MAKE) -s -C tests/user OUT=$(TESTS_OUT) list)
+
+# CI: the whole suite on every exit-path variant, in one run and one
+# summary line (each variant under the three vDSO configurations).
+test-all: deps tests host-tests
+	$(Q)for v in $(VARIANTS); do $(MAKE) -s kernel VARIANT=$$v || exit 1; done
+	$(Q)$(MAKE) -s kernel
+	$(Q)tools/run-tests --no-build --matrix $(foreach v,$(VARIANTS),--variant $(v)) \
+	    $$(for t in $$($(MAKE) -s -C tests/host OUT=$(HOST_OUT) list); do echo --host $$t; done) \
+	    $$($(MAKE) -s -C tests/user OUT=$(TESTS_OUT) list)
+
+# The benchmark (docs/performance.md): every variant and Linux, same VMM.
+bench: deps kernel
+	$(Q)tools/bench $(if $(VARIANTS_BENCH),--variants $(VARIANTS_BENCH)) \
+	    $(if $(filter kvm,$(ACCEL)),--kvm)
 
 test-linux: deps tests
 	$(Q)tools/run-tests --linux $$($(MAKE) -s -C tests/user OUT=$(TESTS_OUT) list)
