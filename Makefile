@@ -9,10 +9,11 @@
 # (tools/ensure-deps; apt-get when run as root).
 
 BUILD := build
-# The exit-path variant (docs/performance.md): check (default), flag, cfast.
+# The exit-path variant (docs/performance.md): check (default), flag, cfast,
+# asm (the pre-2015 baseline: dispatch and fast return in assembly).
 # Each builds in its own directory; build/xentry.bin is the last one built.
 VARIANT ?= check
-VARIANTS := check flag cfast
+VARIANTS := check flag cfast asm
 ifeq ($(filter $(VARIANT),$(VARIANTS)),)
 $(error VARIANT=$(VARIANT) is not one of: $(VARIANTS))
 endif

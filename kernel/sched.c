@@ -16,11 +16,6 @@ void set_kernel_stack(unsigned long top);
 void load_tls_gdt(const u64 *tls);
 void __switch_to_asm(unsigned long *prev_ksp, unsigned long next_ksp);
 
-struct task *get_current(void)
-{
-	return percpu0.curr_task;
-}
-
 struct task *find_task(pid_t pid)
 {
 	for (int i = 0; i < NR_TASKS; i++)

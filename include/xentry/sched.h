@@ -29,10 +29,15 @@ struct rlimit64 { u64 cur, max; };
 #define RLIM_NLIMITS 16
 
 struct task {
+	/* First, at offsets the asm variant's entry code uses (asm/entry.h):
+	 * anything here set means the syscall exit has work to do. */
+	unsigned long work;		/* TIF_* */
+	bool syscall_trace;		/* PTRACE_SYSCALL: stop at entry and exit */
+	bool ptrace_step;		/* PTRACE_SINGLESTEP set TF for us */
+
 	pid_t pid;			/* also the tgid: no threads yet */
 	pid_t pgid, sid;
 	enum task_state state;
-	unsigned long work;		/* TIF_* */
 	unsigned long ksp;		/* saved kernel rsp while switched out */
 	void *kstack;			/* lowest mapped address of the stack */
 	struct pt_regs *regs;		/* user frame at the top of kstack */
@@ -69,8 +74,6 @@ struct task {
 	struct task *tracer;
 	u32 ptrace_opts;
 	bool ptrace_seized;
-	bool syscall_trace;		/* PTRACE_SYSCALL: stop at entry and exit */
-	bool ptrace_step;		/* PTRACE_SINGLESTEP set TF for us */
 	bool ptrace_stopped;		/* in a ptrace stop, waiting for the tracer */
 	bool ptrace_reported;		/* ...and the tracer's wait has seen it */
 	bool ptrace_interrupt;		/* PTRACE_INTERRUPT pending */
@@ -95,7 +98,11 @@ struct task {
 };
 
 extern struct task *tasks[NR_TASKS];
-struct task *get_current(void);
+#include <asm/x86.h>
+static inline struct task *get_current(void)
+{
+	return percpu0.curr_task;
+}
 #define current get_current()
 
 void sched_init(void);

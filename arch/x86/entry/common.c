@@ -16,8 +16,21 @@
 #include "syscalls_64.h"
 #include "syscalls_32.h"
 
-/* How syscalls returned (one CPU: no per-CPU array needed yet). */
-static struct xentry_exit_stats exit_stats;
+#include <asm/entry.h>
+
+/* How syscalls returned (one CPU: no per-CPU array needed yet).  Global:
+ * the asm variant's entry code counts its fast returns itself. */
+struct xentry_exit_stats exit_stats;
+_Static_assert(offsetof(struct xentry_exit_stats, sysretq) == STATS_SYSRETQ, "stats");
+_Static_assert(offsetof(struct xentry_exit_stats, sysretl) == STATS_SYSRETL, "stats");
+_Static_assert(offsetof(struct task, work) == TASK_WORK, "task");
+_Static_assert(offsetof(struct task, syscall_trace) == TASK_TRACE_BITS, "task");
+_Static_assert(offsetof(struct task, ptrace_step) == TASK_TRACE_BITS + 1, "task");
+_Static_assert(offsetof(struct percpu, curr_task) == PERCPU_CURR_TASK, "percpu");
+
+/* For the asm variant's dispatch (entry_64.S, entry_64_compat.S). */
+const unsigned int x64_nr_syscalls = X64_NR_syscalls;
+const unsigned int ia32_nr_syscalls = IA32_NR_syscalls;
 
 static bool refuse(enum xentry_refusal why)
 {
@@ -190,6 +203,22 @@ static inline bool no_exit_work(struct task *t)
 {
 	return !t->work && !t->syscall_trace && !t->ptrace_step;
 }
+
+#ifdef XENTRY_VARIANT_ASM
+/* The asm fast path (entry_64*.S) ran the call but found work queued or
+ * a TF: finish in C. */
+bool syscall_exit_slow_64(struct pt_regs *regs)
+{
+	exit_to_user_mode(regs);
+	return exit_decision(current, regs, true);
+}
+
+bool syscall_exit_slow_32(struct pt_regs *regs)
+{
+	exit_to_user_mode(regs);
+	return exit_decision(current, regs, false);
+}
+#endif
 
 /* Called by entry_SYSCALL_64.  Returns true if SYSRETQ may be used. */
 bool do_syscall_64(struct pt_regs *regs, int nr)

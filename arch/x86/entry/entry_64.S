@@ -31,11 +31,44 @@ entry_SYSCALL_64:
 	pushq	%rax				/* pt_regs->orig_ax */
 	pushq	%rdi
 	PUSH_REGS_BELOW_DI rax=$-ENOSYS_VAL
+#ifdef XENTRY_VARIANT_ASM
+	/*
+	 * The pre-2015 style, kept only as the benchmark's baseline
+	 * (docs/performance.md): with no work queued for the task, dispatch
+	 * and return right here.  SYSCALL itself made SYSRET's preconditions
+	 * true; only work or a user TF sends the exit to C.
+	 */
+	movq	%gs:PERCPU_CURR_TASK, %r11
+	cmpq	$0, TASK_WORK(%r11)
+	jne	1f
+	cmpw	$0, TASK_TRACE_BITS(%r11)
+	jne	1f
+	cmpl	x64_nr_syscalls(%rip), %eax
+	jae	1f
+	movl	%eax, %eax
+	movq	%rsp, %rdi
+	call	*x64_sys_call_table(, %rax, 8)
+	movq	%rax, PTREGS_AX(%rsp)
+	movq	%gs:PERCPU_CURR_TASK, %r11
+	cmpq	$0, TASK_WORK(%r11)
+	jne	2f
+	testl	$X86_EFLAGS_TF_VAL, PTREGS_FLAGS(%rsp)
+	jnz	2f
+	incq	exit_stats+STATS_SYSRETQ(%rip)
+	jmp	sysretq_to_user
+2:	movq	%rsp, %rdi
+	call	syscall_exit_slow_64
+	testb	%al, %al
+	jz	return_to_user_iret
+	jmp	sysretq_to_user
+1:
+#endif
 	movq	%rsp, %rdi
 	movslq	%eax, %rsi			/* nr: low 32 bits, as an int */
 	call	do_syscall_64
 	testb	%al, %al
 	jz	return_to_user_iret
+sysretq_to_user:
 	/*
 	 * SYSRETQ.  do_syscall_64 checked that the frame's cx equals ip and
 	 * r11 equals flags, so restoring them as ordinary registers loads

@@ -5,6 +5,58 @@
 #include <asm/smap.h>
 #include "calling.h"
 
+
+#ifdef XENTRY_VARIANT_ASM
+/*
+ * The pre-2015 style for the fast 32-bit entries, kept only as the
+ * benchmark's baseline (docs/performance.md): with no work queued, do the
+ * int $0x80 rewrite (argument 6 from the user stack, IP = landing pad),
+ * dispatch and SYSRETL right here.  Anything unusual - work, a bad stack,
+ * TF - falls back to the C path at \slow, which redoes it all properly.
+ */
+.macro ASM_FAST_32 slow
+	movq	%gs:PERCPU_CURR_TASK, %r11
+	cmpq	$0, TASK_WORK(%r11)
+	jne	\slow
+	cmpw	$0, TASK_TRACE_BITS(%r11)
+	jne	\slow
+	cmpl	ia32_nr_syscalls(%rip), %eax
+	jae	\slow
+	movl	PTREGS_SP(%rsp), %r11d
+	cmpl	$0xffffe000 - 4, %r11d
+	ja	\slow
+	STAC
+771:	movl	(%r11), %r11d
+	CLAC
+	.pushsection __ex_table, "a"
+	.quad 771b, 772f
+	.popsection
+	movq	%r11, PTREGS_BP(%rsp)
+	movq	vdso32_fixed_landing_pad(%rip), %r11
+	movq	%r11, PTREGS_IP(%rsp)
+	movq	%rsp, %rdi
+	call	*ia32_sys_call_table(, %rax, 8)
+	movq	%rax, PTREGS_AX(%rsp)
+	movq	%gs:PERCPU_CURR_TASK, %r11
+	cmpq	$0, TASK_WORK(%r11)
+	jne	773f
+	testl	$(X86_EFLAGS_TF_VAL | 0x10000), PTREGS_FLAGS(%rsp)
+	jnz	773f
+	incq	exit_stats+STATS_SYSRETL(%rip)
+	jmp	sysretl_to_user
+772:	CLAC				/* the stack read faulted */
+	jmp	\slow
+773:	movq	%rsp, %rdi
+	call	syscall_exit_slow_32
+	testb	%al, %al
+	jz	return_to_user_iret
+	jmp	sysretl_to_user
+.endm
+#else
+.macro ASM_FAST_32 slow
+.endm
+#endif
+
 	.text
 /*
  * entry_INT80_compat - `int $0x80`, from a 32-bit task or a 64-bit one
@@ -72,6 +124,8 @@ entry_SYSENTER_compat:
 .Lsysenter_flags_done:
 	.globl entry_SYSENTER_compat_end
 entry_SYSENTER_compat_end:
+	ASM_FAST_32 .Lsysenter_c
+.Lsysenter_c:
 	movq	%rsp, %rdi
 	call	do_fast_syscall_32
 	testb	%al, %al
@@ -117,6 +171,8 @@ entry_SYSCALL_compat:
 	pushq	%r13
 	pushq	%r14
 	pushq	%r15
+	ASM_FAST_32 .Lsyscall32_c
+.Lsyscall32_c:
 	movq	%rsp, %rdi
 	call	do_fast_syscall_32
 	testb	%al, %al

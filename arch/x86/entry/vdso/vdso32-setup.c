@@ -90,3 +90,7 @@ unsigned long vdso32_sym(struct mm *mm, int which)
 		VDSO32_SYM_kernel_sigreturn, VDSO32_SYM_kernel_rt_sigreturn };
 	return mm->vdso32 + off[which];
 }
+
+/* Every 32-bit process has the vDSO at VDSO32_BASE: the asm variant's
+ * entry code (entry_64_compat.S) uses this instead of asking the mm. */
+const unsigned long vdso32_fixed_landing_pad = VDSO32_BASE + VDSO32_SYM_int80_landing_pad;

@@ -4,6 +4,13 @@
 /* struct percpu offsets (arch/x86/include/asm/x86.h; checked in cpu.c). */
 #define PERCPU_KERNEL_RSP 8
 #define PERCPU_USER_RSP 16
+#define PERCPU_CURR_TASK 24
+/* struct task offsets (include/xentry/sched.h; checked in common.c). */
+#define TASK_WORK 0
+#define TASK_TRACE_BITS 8	/* syscall_trace and ptrace_step, one byte each */
+/* struct xentry_exit_stats (include/uapi/xentry_stats.h) */
+#define STATS_SYSRETQ 0
+#define STATS_SYSRETL 8
 #define ENOSYS_VAL 38
 #define X86_EFLAGS_FIXED_VAL 0x2
 #define X86_EFLAGS_TF_VAL 0x100
