@@ -63,7 +63,7 @@ $(GEN)/syscalls_32.h: arch/x86/entry/syscalls/syscall_32.tbl tools/gen-syscalls.
 	$(Q)mkdir -p $(GEN)
 	$(Q)python3 tools/gen-syscalls.py $< ia32 $@
 
-$(OBJ)/arch/x86/entry/common.o: $(SYSCALL_HDRS)
+$(OBJ)/arch/x86/entry/common.o: $(SYSCALL_HDRS) $(GEN)/vdso32-offsets.h
 
 # The 32-bit vDSO: a real ELF shared object from its own linker script,
 # then embedded (bytes + symbol offsets for C) by tools/gen-vdso.py.

@@ -30,6 +30,14 @@
  *  - PEEKDATA/POKEDATA/POKETEXT read and write the tracee's memory only
  *    (copy on write, also for read-only text); an unmapped address gives
  *    EIO.
+ *  - waitid sees ptrace stops as CLD_TRAPPED with si_status = the stop's
+ *    code: SIGSTOP, SIGTRAP|0x80 for a syscall stop, SIGTRAP | event << 8
+ *    for an event stop; WNOWAIT leaves the stop for wait4.
+ *  - Errors: TRACEME when traced, ATTACH to self or to a traced task,
+ *    SEIZE of a traced task: EPERM.  A signal number > 64, an unknown
+ *    request, INTERRUPT without SEIZE: EIO.  An unknown option: EINVAL.
+ *    Any request to a tracee that is not stopped, or to a task we do not
+ *    trace: ESRCH.
  *  - ATTACH stops the child with SIGSTOP (0x137f).  SEIZE does not stop it;
  *    INTERRUPT then gives status 0x80057f (PTRACE_EVENT_STOP << 16 |
  *    SIGTRAP << 8 | 0x7f); later signal stops are plain.
@@ -153,7 +161,8 @@ __asm__(".text\n"
 #endif
 
 enum mode { M_EXIT37, M_SIGTERM_SELF, M_FORK, M_VFORK, M_CLONE, M_FLAG_USR1,
-	    M_DETACH, M_USR2, M_FAULT, M_STEP, M_VDSO_STEP, M_MEM };
+	    M_DETACH, M_USR2, M_FAULT, M_STEP, M_VDSO_STEP, M_MEM, M_TRACEME2,
+	    M_PAUSE, M_GETPID };
 
 /* What a forked tracee does after TRACEME; its return is its exit code. */
 static int tracee_main(int mode, int wfd)
@@ -209,6 +218,17 @@ static int tracee_main(int mode, int wfd)
 #endif
 	case M_MEM:
 		return (ev_data == DATA_NEW ? 0 : 1) | (ev_magic() == 0x22 ? 0 : 2);
+	case M_TRACEME2:
+		errno = 0;
+		if (ptrace(PTRACE_TRACEME, 0, 0, 0) == -1 && errno == EPERM)
+			return 0;
+		return 1;
+	case M_PAUSE:
+		for (;;)
+			pause();
+	case M_GETPID:
+		SC(SYS_getpid);
+		return 0;
 	default:
 		return 99;
 	}
@@ -869,6 +889,126 @@ report:
 	ktap_ok(ok_eio, "PEEKDATA/POKEDATA at an unmapped address: EIO");
 }
 
+/* ---- waitid's view of ptrace stops ---- */
+static int waitid_trapped(pid_t pid, int flags, int status, const char *what)
+{
+	siginfo_t si;
+	memset(&si, 0, sizeof(si));
+	if (waitid(P_PID, pid, &si, flags) != 0) {
+		ktap_diag("%s: waitid: %s", what, strerror(errno));
+		return 0;
+	}
+	if (si.si_signo == SIGCHLD && si.si_code == CLD_TRAPPED &&
+	    si.si_status == status && si.si_pid == pid)
+		return 1;
+	ktap_diag("%s: signo %d code %d status %#x pid %d; want CLD_TRAPPED (%d), status %#x",
+		  what, si.si_signo, si.si_code, si.si_status, si.si_pid,
+		  CLD_TRAPPED, status);
+	return 0;
+}
+
+static void t_waitid(void)
+{
+	int ok_trap = 0, ok_nowait = 0, ok_sc = 0, ok_ev = 0, st;
+	pid_t pid = fork();
+	if (pid < 0)
+		goto report;
+	if (pid == 0) {
+		if (ptrace(PTRACE_TRACEME, 0, 0, 0) != 0)
+			_exit(91);
+		_exit(tracee_main(M_GETPID, -1));
+	}
+	ok_trap = waitid_trapped(pid, WEXITED | WNOWAIT, SIGSTOP, "SIGSTOP stop");
+	ok_nowait = waitpid(pid, &st, 0) == pid && st == (SIGSTOP << 8 | 0x7f) &&
+		    waitpid(pid, &st, WNOHANG) == 0;
+	if (ptrace(PTRACE_SETOPTIONS, pid, 0,
+		   (void *)(PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXIT)) ||
+	    ptrace(PTRACE_SYSCALL, pid, 0, 0))
+		goto lost;
+	ok_sc = waitid_trapped(pid, WEXITED, SIGTRAP | 0x80, "syscall stop");
+	if (ptrace(PTRACE_CONT, pid, 0, 0))
+		goto lost;
+	ok_ev = waitid_trapped(pid, WEXITED, SIGTRAP | PTRACE_EVENT_EXIT << 8,
+			       "exit event stop");
+	ok_ev = is_exit(end_status(pid, PTRACE_CONT, 0), 0, "tracee") && ok_ev;
+	goto report;
+lost:
+	kill_tracee(pid);
+report:
+	ktap_ok(ok_trap, "waitid(WEXITED|WNOWAIT): a ptrace stop is CLD_TRAPPED, si_status SIGSTOP");
+	ktap_ok(ok_nowait, "... WNOWAIT left it: wait4 gets 0x137f, then WNOHANG gets 0");
+	ktap_ok(ok_sc, "waitid: a syscall stop is CLD_TRAPPED, si_status SIGTRAP|0x80");
+	ktap_ok(ok_ev, "waitid: an event stop is CLD_TRAPPED, si_status SIGTRAP | PTRACE_EVENT_EXIT << 8");
+}
+
+/* ---- what Linux refuses ---- */
+static int fails(long rc, int err, const char *what)
+{
+	if (rc == -1 && errno == err)
+		return 1;
+	ktap_diag("%s: returned %ld, errno %s; want %s", what, rc,
+		  strerror(errno), strerror(err));
+	return 0;
+}
+#define FAILS(call, err) (errno = 0, fails((call), (err), #call))
+
+static void t_errors(void)
+{
+	int ok_traceme = 0, ok_perm = 0, ok_eio = 0, ok_inval = 0,
+	    ok_running = 0, ok_untraced = 0, st;
+	regs_t r;
+	pid_t pid, other = -1, gone;
+
+	pid = start_tracee(M_TRACEME2, 0, -1);
+	if (pid > 0)
+		ok_traceme = is_exit(end_status(pid, PTRACE_CONT, 0), 0,
+				     "second TRACEME");
+
+	pid = start_tracee(M_PAUSE, 0, -1);
+	if (pid < 0)
+		goto report;
+	ok_perm = FAILS(ptrace(PTRACE_ATTACH, getpid(), 0, 0), EPERM);
+	ok_perm &= FAILS(ptrace(PTRACE_ATTACH, pid, 0, 0), EPERM);
+	ok_perm &= FAILS(ptrace(PTRACE_SEIZE, pid, 0, 0), EPERM);
+	ok_eio = FAILS(ptrace(PTRACE_CONT, pid, 0, (void *)65L), EIO);
+	ok_eio &= FAILS(ptrace((enum __ptrace_request)0x7777, pid, 0, 0), EIO);
+	ok_eio &= FAILS(ptrace(PTRACE_INTERRUPT, pid, 0, 0), EIO);
+	ok_inval = FAILS(ptrace(PTRACE_SETOPTIONS, pid, 0, (void *)0x80000000L),
+			 EINVAL);
+	/* Running (asleep in pause): no longer stopped for us. */
+	if (ptrace(PTRACE_CONT, pid, 0, 0) != 0)
+		goto lost;
+	ok_running = FAILS(ptrace(PTRACE_GETREGS, pid, 0, &r), ESRCH);
+	ok_running &= FAILS(ptrace(PTRACE_PEEKDATA, pid, (void *)&ev_data, 0),
+			    ESRCH);
+	ok_running &= FAILS(ptrace(PTRACE_CONT, pid, 0, 0), ESRCH);
+
+	/* A child nobody traces, and a pid that is gone. */
+	other = fork();
+	if (other == 0) {
+		for (;;)
+			pause();
+	}
+	gone = fork();
+	if (gone == 0)
+		_exit(0);
+	if (other < 0 || gone < 0 || waitpid(gone, &st, 0) != gone)
+		goto lost;
+	ok_untraced = FAILS(ptrace(PTRACE_GETREGS, other, 0, &r), ESRCH);
+	ok_untraced &= FAILS(ptrace(PTRACE_DETACH, other, 0, 0), ESRCH);
+	ok_untraced &= FAILS(ptrace(PTRACE_ATTACH, gone, 0, 0), ESRCH);
+lost:
+	kill_tracee(other);
+	kill_tracee(pid);
+report:
+	ktap_ok(ok_traceme, "TRACEME when already traced: EPERM");
+	ktap_ok(ok_perm, "ATTACH to self, ATTACH or SEIZE of a traced task: EPERM");
+	ktap_ok(ok_eio, "CONT with signal 65, an unknown request, INTERRUPT without SEIZE: EIO");
+	ktap_ok(ok_inval, "SETOPTIONS with an unknown option bit: EINVAL");
+	ktap_ok(ok_running, "GETREGS, PEEKDATA, CONT of a tracee that is not stopped: ESRCH");
+	ktap_ok(ok_untraced, "requests to an untraced child, ATTACH of a gone pid: ESRCH");
+}
+
 /* ---- ATTACH and SEIZE + INTERRUPT ---- */
 /* A child that waits for SIGUSR1 (blocked but for sigsuspend: no race). */
 static pid_t pauser(void)
@@ -961,7 +1101,7 @@ int main(int argc, char **argv)
 	default_signals();
 	alarm(120);
 	find_paths(argv[0]);
-	int plan = 3 + 3 + 4 * 3 + 4 + 1 + 5 + 4 + 5 + 4 + 6;
+	int plan = 3 + 3 + 4 * 3 + 4 + 1 + 5 + 4 + 5 + 4 + 6 + 4 + 6;
 #ifdef __x86_64__
 	plan += 2;
 #else
@@ -986,5 +1126,7 @@ int main(int argc, char **argv)
 #endif
 	t_memory();
 	t_attach_seize();
+	t_waitid();
+	t_errors();
 	return ktap_finish();
 }

@@ -17,6 +17,14 @@
 #include "syscalls_32.h"
 
 #include <asm/entry.h>
+#include "vdso32-offsets.h"
+
+int __get_user_u32(const u32 __user *uptr, u32 *out);
+
+static inline unsigned long landing_pad(struct mm *mm)
+{
+	return mm->vdso32 + VDSO32_SYM_int80_landing_pad;
+}
 
 /* How syscalls returned (one CPU: no per-CPU array needed yet).  Global:
  * the asm variant's entry code counts its fast returns itself. */
@@ -144,7 +152,7 @@ static int sysret32_refusal(const struct pt_regs *regs, struct mm *mm)
 		return XENTRY_REFUSE_CS_SS;
 	/* ECX/EDX/EBP are clobbered by the fast return; only the landing pad
 	 * restores them.  A restart (IP - 2), a signal or a tracer moves IP. */
-	if (regs->ip != vdso32_landing_pad(mm))
+	if (regs->ip != landing_pad(mm))
 		return XENTRY_REFUSE_NOT_LANDING_PAD;
 	if (regs->flags & (X86_EFLAGS_RF | X86_EFLAGS_TF))
 		return XENTRY_REFUSE_RF_TF;
@@ -198,6 +206,13 @@ void force_iret(struct task *t)
 }
 #endif
 
+/* The exit-work loop is a call only when there is work. */
+static inline void exit_work(struct task *t, struct pt_regs *regs)
+{
+	if (unlikely(t->work))
+		exit_to_user_mode(regs);
+}
+
 /* Nothing pending that the exit loop or a tracer would have to handle. */
 static inline bool no_exit_work(struct task *t)
 {
@@ -238,7 +253,7 @@ bool do_syscall_64(struct pt_regs *regs, int nr)
 		 * user TF, carried in through R11, still needs looking at. */
 		if (likely(!t->work && !(regs->flags & X86_EFLAGS_TF)))
 			return fast_exit(&exit_stats.sysretq);
-		exit_to_user_mode(regs);
+		exit_work(t, regs);
 		return exit_decision(t, regs, true);
 	}
 #endif
@@ -251,7 +266,7 @@ bool do_syscall_64(struct pt_regs *regs, int nr)
 		regs->ax = __x64_sys_xentry_exit_stats(regs);
 	if (unlikely(t->syscall_trace || t->ptrace_step))
 		syscall_trace_exit(regs);
-	exit_to_user_mode(regs);
+	exit_work(t, regs);
 	return exit_decision(t, regs, true);
 }
 
@@ -277,7 +292,7 @@ static void dispatch_ia32(struct pt_regs *regs)
 void do_int80_syscall_32(struct pt_regs *regs)
 {
 	dispatch_ia32(regs);
-	exit_to_user_mode(regs);
+	exit_work(current, regs);
 	refuse(XENTRY_REFUSE_INT80);
 }
 
@@ -292,15 +307,16 @@ bool do_fast_syscall_32(struct pt_regs *regs)
 {
 	struct task *t = current;
 	u32 arg6;
-	regs->ip = vdso32_landing_pad(t->mm);
+	regs->ip = landing_pad(t->mm);
 	/* The vDSO pushed the user's EBP (argument 6) last, so it is the
 	 * word at the user stack pointer. */
-	if (get_user(arg6, (u32 __user *)(regs->sp & 0xffffffffUL))) {
+	unsigned long usp = regs->sp & 0xffffffffUL;	/* below 4 GiB: user half */
+	if (__get_user_u32((const u32 __user *)usp, &arg6)) {
 		/* As Linux: the call fails with -EFAULT and returns by IRET to
 		 * the landing pad, whose pops fault on the same bad stack, so
 		 * the task takes a SIGSEGV in user mode. */
 		regs->ax = -EFAULT;
-		exit_to_user_mode(regs);
+		exit_work(t, regs);
 		return refuse(XENTRY_REFUSE_BAD_STACK);
 	}
 	regs->bp = arg6;
@@ -317,12 +333,12 @@ bool do_fast_syscall_32(struct pt_regs *regs)
 		 * with no work queued nothing changed them since. */
 		if (likely(!t->work && !(regs->flags & (X86_EFLAGS_TF | X86_EFLAGS_RF))))
 			return fast_exit(&exit_stats.sysretl);
-		exit_to_user_mode(regs);
+		exit_work(t, regs);
 		return exit_decision(t, regs, false);
 	}
 #endif
 	dispatch_ia32(regs);
-	exit_to_user_mode(regs);
+	exit_work(t, regs);
 	return exit_decision(t, regs, false);
 }
 
