@@ -102,8 +102,11 @@ static bool wait_matches(struct task *c, int idtype, pid_t id)
  * its pid (0 with WNOHANG) or -errno.  *status is the wait4 encoding:
  * exit (code << 8), killed (sig), stopped (sig << 8 | 0x7f), continued
  * 0xffff. */
+static bool wait_was_ptrace;	/* the last do_wait reported a ptrace stop */
+
 static long do_wait(int idtype, pid_t id, int options, int *status)
 {
+	wait_was_ptrace = false;
 	for (;;) {
 		bool have_child = false;
 		for (int i = 0; i < NR_TASKS; i++) {
@@ -118,6 +121,7 @@ static long do_wait(int idtype, pid_t id, int options, int *status)
 			 * options; its exit too, before the parent reaps it. */
 			if (traced && c->ptrace_stopped && !c->ptrace_reported) {
 				*status = c->ptrace_status;
+				wait_was_ptrace = true;
 				if (!(options & WNOWAIT))
 					c->ptrace_reported = true;
 				return c->pid;
@@ -215,6 +219,8 @@ static int put_child_siginfo(void __user *infop, bool is32, pid_t pid, int statu
 		sig = SIGCHLD;
 		if (status == 0xffff)
 			code = CLD_CONTINUED, st = SIGCONT;
+		else if ((status & 0xff) == 0x7f && wait_was_ptrace)
+			code = 4 /* CLD_TRAPPED */, st = (status >> 8) & 0xffff;	/* events too */
 		else if ((status & 0xff) == 0x7f)
 			code = CLD_STOPPED, st = (status >> 8) & 0xff;
 		else if ((status & 0x7f) == 0)
