@@ -87,7 +87,7 @@ typedef long (*once_fn)(void *vsys);
 	u64 e_##name(unsigned long n, void *vsys); \
 	long o_##name(void *vsys);
 
-enum expect { EXPECT_PPID, EXPECT_ZERO, EXPECT_EBADF };
+enum expect { EXPECT_PPID, EXPECT_ZERO, EXPECT_EBADF, EXPECT_ENOSYS };
 
 struct path {
 	const char *name;
@@ -105,11 +105,13 @@ DECLARE_PATH(syscall64)
 DECLARE_PATH(syscall64_slow)
 DECLARE_PATH(int80_from64)
 DECLARE_PATH(syscall64_6args)
+DECLARE_PATH(syscall64_floor)
 static const struct path paths[] = {
 	P(syscall64, EXPECT_PPID, 0),
 	P(syscall64_slow, EXPECT_ZERO, 0),
 	P(int80_from64, EXPECT_PPID, 0),
 	P(syscall64_6args, EXPECT_EBADF, 0),
+	P(syscall64_floor, EXPECT_ENOSYS, 0),
 };
 #define CALIBRATION_LOOP e_syscall64
 #else
@@ -120,6 +122,7 @@ DECLARE_PATH(int80_slow)
 DECLARE_PATH(vdso_slow)
 DECLARE_PATH(int80_6args)
 DECLARE_PATH(vdso_6args)
+DECLARE_PATH(vdso_floor)
 static const struct path paths[] = {
 	P(int80, EXPECT_PPID, 0),
 	P(vdso, EXPECT_PPID, 1),
@@ -127,6 +130,7 @@ static const struct path paths[] = {
 	P(vdso_slow, EXPECT_ZERO, 1),
 	P(int80_6args, EXPECT_EBADF, 0),
 	P(vdso_6args, EXPECT_EBADF, 1),
+	P(vdso_floor, EXPECT_ENOSYS, 1),
 };
 #define CALIBRATION_LOOP e_int80
 #endif
@@ -312,6 +316,8 @@ static long expected(enum expect e)
 		return 0;
 	case EXPECT_EBADF:
 		return -EBADF;
+	case EXPECT_ENOSYS:
+		return -ENOSYS;
 	}
 	return 0;
 }

@@ -93,6 +93,10 @@
 	mov	$64, %eax
 .endm
 
+.macro set_nosys			/* past every table: -ENOSYS */
+	mov	$0x3fff, %eax
+.endm
+
 .macro set_yield			/* sched_yield() = 158 */
 	mov	$158, %eax
 .endm
@@ -116,5 +120,8 @@ PATH	int80_slow,	set_yield,	int $0x80
 PATH	vdso_slow,	set_yield,	call *4(%esp)
 PATH	int80_6args,	set_mmap6,	int $0x80
 PATH	vdso_6args,	set_mmap6,	call *4(%esp)
+/* The floor through the vDSO's fast entry: prologue, rewrite, dispatch
+ * miss, return; nothing of a handler. */
+PATH	vdso_floor,	set_nosys,	call *4(%esp)
 
 	.section .note.GNU-stack, "", @progbits
