@@ -383,66 +383,78 @@ static long itimer_set(int which, u64 interval, u64 value)
 	return 0;
 }
 
-#define TV_NS(s, us) ((u64)(s) * NSEC_PER_SEC + (u64)(us) * 1000)
-
-SYSCALL_DEFINE3(setitimer, int, which, const struct itimerval64 __user *, in,
-		struct itimerval64 __user *, out)
+/* struct itimerval in either ABI (two timevals of longs), in and out. */
+static int itimerval_in(const void __user *in, bool compat, u64 *interval, u64 *value)
 {
-	struct itimerval64 n = { 0 };
-	u64 i, v;
-	if (in && copy_from_user(&n, in, sizeof(n)))
+	s64 f[4] = { 0 };
+	if (compat) {
+		s32 c[4];
+		if (copy_from_user(c, in, sizeof(c)))
+			return -EFAULT;
+		for (int i = 0; i < 4; i++)
+			f[i] = c[i];
+	} else if (copy_from_user(f, in, sizeof(f))) {
 		return -EFAULT;
-	if (n.iusec < 0 || n.iusec >= 1000000 || n.vusec < 0 || n.vusec >= 1000000 ||
-	    n.isec < 0 || n.vsec < 0)
+	}
+	if (f[0] < 0 || f[2] < 0 || f[1] < 0 || f[1] >= 1000000 || f[3] < 0 || f[3] >= 1000000)
 		return -EINVAL;
-	itimer_get(&i, &v);
-	long err = itimer_set(which, TV_NS(n.isec, n.iusec), TV_NS(n.vsec, n.vusec));
-	if (err)
-		return err;
-	struct itimerval64 o = { i / NSEC_PER_SEC, (i % NSEC_PER_SEC) / 1000,
-				 v / NSEC_PER_SEC, (v % NSEC_PER_SEC) / 1000 };
-	return out ? copy_to_user(out, &o, sizeof(o)) : 0;
+	*interval = (u64)f[0] * NSEC_PER_SEC + (u64)f[1] * 1000;
+	*value = (u64)f[2] * NSEC_PER_SEC + (u64)f[3] * 1000;
+	return 0;
 }
 
-SYSCALL_DEFINE2(getitimer, int, which, struct itimerval64 __user *, out)
+static int itimerval_out(void __user *out, bool compat, u64 interval, u64 value)
+{
+	s64 f[4] = { interval / NSEC_PER_SEC, (interval % NSEC_PER_SEC) / 1000,
+		     value / NSEC_PER_SEC, (value % NSEC_PER_SEC) / 1000 };
+	if (!compat)
+		return copy_to_user(out, f, sizeof(f));
+	s32 c[4] = { f[0], f[1], f[2], f[3] };
+	return copy_to_user(out, c, sizeof(c));
+}
+
+static long do_setitimer(int which, const void __user *in, void __user *out, bool compat)
+{
+	u64 ni = 0, nv = 0, i, v;
+	int err = in ? itimerval_in(in, compat, &ni, &nv) : 0;
+	if (err)
+		return err;
+	itimer_get(&i, &v);
+	err = itimer_set(which, ni, nv);
+	if (err)
+		return err;
+	return out ? itimerval_out(out, compat, i, v) : 0;
+}
+
+static long do_getitimer(int which, void __user *out, bool compat)
 {
 	u64 i, v;
 	if (which != 0)
 		return -EINVAL;
 	itimer_get(&i, &v);
-	struct itimerval64 o = { i / NSEC_PER_SEC, (i % NSEC_PER_SEC) / 1000,
-				 v / NSEC_PER_SEC, (v % NSEC_PER_SEC) / 1000 };
-	return copy_to_user(out, &o, sizeof(o));
+	return itimerval_out(out, compat, i, v);
+}
+
+SYSCALL_DEFINE3(setitimer, int, which, const struct itimerval64 __user *, in,
+		struct itimerval64 __user *, out)
+{
+	return do_setitimer(which, in, out, false);
+}
+
+SYSCALL_DEFINE2(getitimer, int, which, struct itimerval64 __user *, out)
+{
+	return do_getitimer(which, out, false);
 }
 
 COMPAT_SYSCALL_DEFINE3(setitimer, int, which, const struct itimerval32 __user *, in,
 		       struct itimerval32 __user *, out)
 {
-	struct itimerval32 n = { 0 };
-	u64 i, v;
-	if (in && copy_from_user(&n, in, sizeof(n)))
-		return -EFAULT;
-	if (n.iusec < 0 || n.iusec >= 1000000 || n.vusec < 0 || n.vusec >= 1000000 ||
-	    n.isec < 0 || n.vsec < 0)
-		return -EINVAL;
-	itimer_get(&i, &v);
-	long err = itimer_set(which, TV_NS(n.isec, n.iusec), TV_NS(n.vsec, n.vusec));
-	if (err)
-		return err;
-	struct itimerval32 o = { i / NSEC_PER_SEC, (i % NSEC_PER_SEC) / 1000,
-				 v / NSEC_PER_SEC, (v % NSEC_PER_SEC) / 1000 };
-	return out ? copy_to_user(out, &o, sizeof(o)) : 0;
+	return do_setitimer(which, in, out, true);
 }
 
 COMPAT_SYSCALL_DEFINE2(getitimer, int, which, struct itimerval32 __user *, out)
 {
-	u64 i, v;
-	if (which != 0)
-		return -EINVAL;
-	itimer_get(&i, &v);
-	struct itimerval32 o = { i / NSEC_PER_SEC, (i % NSEC_PER_SEC) / 1000,
-				 v / NSEC_PER_SEC, (v % NSEC_PER_SEC) / 1000 };
-	return copy_to_user(out, &o, sizeof(o));
+	return do_getitimer(which, out, true);
 }
 
 /* alarm: seconds left on the old timer, rounded to nearest (at least 1). */

@@ -244,63 +244,58 @@ SYSCALL_DEFINE0(restart_syscall)
 	return r;
 }
 
+/* A struct timespec from user space in either ABI, checked, in ns. */
+static int get_ts(const void __user *uts, bool compat, u64 *ns)
+{
+	s64 sec, nsec;
+	if (compat) {
+		struct compat_timespec c;
+		if (copy_from_user(&c, uts, sizeof(c)))
+			return -EFAULT;
+		sec = c.sec, nsec = c.nsec;
+	} else {
+		struct timespec64 t;
+		if (copy_from_user(&t, uts, sizeof(t)))
+			return -EFAULT;
+		sec = t.sec, nsec = t.nsec;
+	}
+	return ts_to_ns(sec, nsec, ns);
+}
+
+static long do_clock_nanosleep(int which, int flags, const void __user *rqtp,
+			       void __user *rmtp, bool compat)
+{
+	u64 req, rem;
+	int err = get_ts(rqtp, compat, &req);
+	if (err)
+		return err;
+	long r = nanosleep_common(which, flags, req, &rem, rmtp, compat);
+	if (r == -ERESTART_RESTARTBLOCK && put_rem(rmtp, rem, compat))
+		return -EFAULT;
+	return r;
+}
+
 SYSCALL_DEFINE2(nanosleep, const struct timespec64 __user *, rqtp,
 		struct timespec64 __user *, rmtp)
 {
-	struct timespec64 ts;
-	u64 req, rem;
-	if (copy_from_user(&ts, rqtp, sizeof(ts)))
-		return -EFAULT;
-	if (ts_to_ns(ts.sec, ts.nsec, &req))
-		return -EINVAL;
-	long r = nanosleep_common(CLOCK_MONOTONIC, 0, req, &rem, rmtp, false);
-	if (r == -ERESTART_RESTARTBLOCK && put_rem(rmtp, rem, false))
-		return -EFAULT;
-	return r;
+	return do_clock_nanosleep(CLOCK_MONOTONIC, 0, rqtp, rmtp, false);
 }
 
 COMPAT_SYSCALL_DEFINE2(nanosleep, const struct compat_timespec __user *, rqtp,
 		       struct compat_timespec __user *, rmtp)
 {
-	struct compat_timespec ts;
-	u64 req, rem;
-	if (copy_from_user(&ts, rqtp, sizeof(ts)))
-		return -EFAULT;
-	if (ts_to_ns(ts.sec, ts.nsec, &req))
-		return -EINVAL;
-	long r = nanosleep_common(CLOCK_MONOTONIC, 0, req, &rem, rmtp, true);
-	if (r == -ERESTART_RESTARTBLOCK && put_rem(rmtp, rem, true))
-		return -EFAULT;
-	return r;
+	return do_clock_nanosleep(CLOCK_MONOTONIC, 0, rqtp, rmtp, true);
 }
 
 SYSCALL_DEFINE4(clock_nanosleep, int, which, int, flags,
 		const struct timespec64 __user *, rqtp, struct timespec64 __user *, rmtp)
 {
-	struct timespec64 ts;
-	u64 req, rem;
-	if (copy_from_user(&ts, rqtp, sizeof(ts)))
-		return -EFAULT;
-	if (ts_to_ns(ts.sec, ts.nsec, &req))
-		return -EINVAL;
-	long r = nanosleep_common(which, flags, req, &rem, rmtp, false);
-	if (r == -ERESTART_RESTARTBLOCK && put_rem(rmtp, rem, false))
-		return -EFAULT;
-	return r;
+	return do_clock_nanosleep(which, flags, rqtp, rmtp, false);
 }
 
 COMPAT_SYSCALL_DEFINE4(clock_nanosleep, int, which, int, flags,
 		       const struct compat_timespec __user *, rqtp,
 		       struct compat_timespec __user *, rmtp)
 {
-	struct compat_timespec ts;
-	u64 req, rem;
-	if (copy_from_user(&ts, rqtp, sizeof(ts)))
-		return -EFAULT;
-	if (ts_to_ns(ts.sec, ts.nsec, &req))
-		return -EINVAL;
-	long r = nanosleep_common(which, flags, req, &rem, rmtp, true);
-	if (r == -ERESTART_RESTARTBLOCK && put_rem(rmtp, rem, true))
-		return -EFAULT;
-	return r;
+	return do_clock_nanosleep(which, flags, rqtp, rmtp, true);
 }

@@ -26,31 +26,13 @@
  */
 #include "ktap.h"
 #include "sys.h"
+#include "vdso_expect.h"
 #include "../../include/uapi/xentry_stats.h"
 #include <cpuid.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/auxv.h>
 
-static const char *expected_choice(void)
-{
-	const char *env = getenv("XENTRY_EXPECT_VDSO");
-	unsigned int a, v[3];
-	char vendor[13];
-
-	if (env && *env)
-		return env;
-	if (!__get_cpuid(0, &a, &v[0], &v[2], &v[1]))
-		return "int80";
-	memcpy(vendor, v, 12);
-	vendor[12] = 0;
-	if (!strcmp(vendor, "GenuineIntel") || !strcmp(vendor, "CentaurHauls") ||
-	    !strcmp(vendor, "  Shanghai  "))
-		return "sysenter";
-	if (!strcmp(vendor, "AuthenticAMD") || !strcmp(vendor, "HygonGenuine"))
-		return "syscall";
-	return "int80";
-}
 
 uint32_t g_bad_esp, g_jump;
 void jump_bad(void), raw_sysenter_bad(void), raw_syscall_bad(void), raw_int80_bad(void);

@@ -23,6 +23,7 @@
  */
 #include "ktap.h"
 #include "sys.h"
+#include "vdso_expect.h"
 #include "../../include/uapi/xentry_stats.h"
 #include <cpuid.h>
 #include <elf.h>
@@ -30,25 +31,6 @@
 #include <stdlib.h>
 #include <sys/auxv.h>
 
-static const char *expected_choice(void)
-{
-	const char *env = getenv("XENTRY_EXPECT_VDSO");
-	unsigned int a, v[3];
-	char vendor[13];
-
-	if (env && *env)
-		return env;
-	if (!__get_cpuid(0, &a, &v[0], &v[2], &v[1]))
-		return "int80";
-	memcpy(vendor, v, 12);
-	vendor[12] = 0;
-	if (!strcmp(vendor, "GenuineIntel") || !strcmp(vendor, "CentaurHauls") ||
-	    !strcmp(vendor, "  Shanghai  "))
-		return "sysenter";
-	if (!strcmp(vendor, "AuthenticAMD") || !strcmp(vendor, "HygonGenuine"))
-		return "syscall";
-	return "int80";
-}
 
 /* Length of the NOP at p (the encodings assemblers and alternatives use
  * for padding), or 0 if p is not one. */

@@ -28,6 +28,7 @@
  */
 #include "ktap.h"
 #include "sys.h"
+#include "vdso_expect.h"
 #include <cpuid.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -45,25 +46,6 @@
 #define F_AC 0x40000u
 #define F_TESTED (F_ARITH | F_DF | F_NT | F_AC)
 
-static const char *expected_choice(void)
-{
-	const char *env = getenv("XENTRY_EXPECT_VDSO");
-	unsigned int a, v[3];
-	char vendor[13];
-
-	if (env && *env)
-		return env;
-	if (!__get_cpuid(0, &a, &v[0], &v[2], &v[1]))
-		return "int80";
-	memcpy(vendor, v, 12);
-	vendor[12] = 0;
-	if (!strcmp(vendor, "GenuineIntel") || !strcmp(vendor, "CentaurHauls") ||
-	    !strcmp(vendor, "  Shanghai  "))
-		return "sysenter";
-	if (!strcmp(vendor, "AuthenticAMD") || !strcmp(vendor, "HygonGenuine"))
-		return "syscall";
-	return "int80";
-}
 
 /* ---- all 32-bit registers and EFLAGS around one call ------------------ */
 

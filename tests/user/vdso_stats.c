@@ -21,6 +21,7 @@
  */
 #include "ktap.h"
 #include "sys.h"
+#include "vdso_expect.h"
 #include "../../include/uapi/xentry_stats.h"
 #include <cpuid.h>
 #include <stdint.h>
@@ -53,25 +54,6 @@ static long vdso_call3(long nr, long a1, long a2, long a3)
 }
 static long fast_call(long nr) { return vdso_call3(nr, 0, 0, 0); }
 
-static const char *expected_choice(void)
-{
-	const char *env = getenv("XENTRY_EXPECT_VDSO");
-	unsigned int a, v[3];
-	char vendor[13];
-
-	if (env && *env)
-		return env;
-	if (!__get_cpuid(0, &a, &v[0], &v[2], &v[1]))
-		return "int80";
-	memcpy(vendor, v, 12);
-	vendor[12] = 0;
-	if (!strcmp(vendor, "GenuineIntel") || !strcmp(vendor, "CentaurHauls") ||
-	    !strcmp(vendor, "  Shanghai  "))
-		return "sysenter";
-	if (!strcmp(vendor, "AuthenticAMD") || !strcmp(vendor, "HygonGenuine"))
-		return "syscall";
-	return "int80";
-}
 #endif
 
 /* int $0x80 from either ABI, with the i386 number for getppid. */
