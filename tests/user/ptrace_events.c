@@ -44,6 +44,7 @@
  */
 #include "ktap.h"
 #include "sys.h"
+#include "ptrace_util.h"
 #include <elf.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -261,23 +262,7 @@ typedef long reg_t;
 #define NR_EXECVE 11
 #endif
 
-static char self_path[512], sibling_path[512];
-static int have_sibling;
 
-static void find_paths(const char *argv0)
-{
-	ssize_t n = readlink("/proc/self/exe", self_path, sizeof(self_path) - 1);
-	if (n > 0)
-		self_path[n] = 0;
-	else
-		snprintf(self_path, sizeof(self_path), "%s", argv0);
-	size_t len = strlen(self_path);
-	if (len > 3 && strcmp(self_path + len - 3, ".64") == 0) {
-		snprintf(sibling_path, sizeof(sibling_path), "%.*s.32",
-			 (int)(len - 3), self_path);
-		have_sibling = access(sibling_path, X_OK) == 0;
-	}
-}
 
 /* e_entry of an ELF file (either class), or 0. */
 static unsigned long elf_entry(const char *path)
@@ -295,15 +280,6 @@ static unsigned long elf_entry(const char *path)
 	return n >= (ssize_t)sizeof(Elf64_Ehdr) ? (unsigned long)h.h64.e_entry : 0;
 }
 
-static const char *st_str(int st)
-{
-	static char buf[64];
-	if (st != -1 && WIFSTOPPED(st)) {
-		snprintf(buf, sizeof(buf), "stopped, status %#x", st);
-		return buf;
-	}
-	return status_str(st, buf, sizeof(buf));
-}
 
 /* Next report of pid; 1 if it is a stop with status >> 8 == want. */
 static int wait_stop(pid_t pid, int want, const char *what)

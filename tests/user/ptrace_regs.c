@@ -42,6 +42,7 @@
  */
 #include "ktap.h"
 #include "sys.h"
+#include "ptrace_util.h"
 #include <elf.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -466,33 +467,8 @@ static const char *const gpr_names[15] = {
 	"ax", "bx", "cx", "dx", "si", "di", "bp", "r8", "r9", "r10", "r11",
 	"r12", "r13", "r14", "r15" };
 
-static char self_path[512], sibling_path[512];
-static int have_sibling;
 
-static void find_paths(const char *argv0)
-{
-	ssize_t n = readlink("/proc/self/exe", self_path, sizeof(self_path) - 1);
-	if (n > 0)
-		self_path[n] = 0;
-	else
-		snprintf(self_path, sizeof(self_path), "%s", argv0);
-	size_t len = strlen(self_path);
-	if (len > 3 && strcmp(self_path + len - 3, ".64") == 0) {
-		snprintf(sibling_path, sizeof(sibling_path), "%.*s.32",
-			 (int)(len - 3), self_path);
-		have_sibling = access(sibling_path, X_OK) == 0;
-	}
-}
 
-static const char *st_str(int st)
-{
-	static char buf[64];
-	if (st != -1 && WIFSTOPPED(st)) {
-		snprintf(buf, sizeof(buf), "stopped, status %#x", st);
-		return buf;
-	}
-	return status_str(st, buf, sizeof(buf));
-}
 
 static int wait_stop(pid_t pid, int want, const char *what)
 {

@@ -36,6 +36,7 @@
  */
 #include "ktap.h"
 #include "sys.h"
+#include "ptrace_util.h"
 #include <stddef.h>
 #include <stdlib.h>
 #include <sys/auxv.h>
@@ -276,34 +277,9 @@ static const struct config configs[] = {
 #endif
 #define NCONFIGS ((int)(sizeof(configs) / sizeof(configs[0])))
 
-static char self_path[512], sibling_path[512];
-static int have_sibling;
 
 /* Our own binary (and NAME.32 beside it for the 64-bit build). */
-static void find_paths(const char *argv0)
-{
-	ssize_t n = readlink("/proc/self/exe", self_path, sizeof(self_path) - 1);
-	if (n > 0)
-		self_path[n] = 0;
-	else
-		snprintf(self_path, sizeof(self_path), "%s", argv0);
-	size_t len = strlen(self_path);
-	if (len > 3 && strcmp(self_path + len - 3, ".64") == 0) {
-		snprintf(sibling_path, sizeof(sibling_path), "%.*s.32",
-			 (int)(len - 3), self_path);
-		have_sibling = access(sibling_path, X_OK) == 0;
-	}
-}
 
-static const char *st_str(int st)
-{
-	static char buf[64];
-	if (st != -1 && WIFSTOPPED(st)) {
-		snprintf(buf, sizeof(buf), "stopped, status %#x", st);
-		return buf;
-	}
-	return status_str(st, buf, sizeof(buf));
-}
 
 /* Wait for the next report; 1 if it is a stop with status >> 8 == want. */
 static int wait_stop(pid_t pid, int want, const char *what)
