@@ -22,7 +22,7 @@ __noreturn void do_exit(int wait_status)
 	void ptrace_event(int event, unsigned long msg);
 	void ptrace_tracer_exit(struct task *tracer);
 	if (t->tracer && (t->ptrace_opts & 0x40 /* TRACEEXIT */) &&
-	    !(t->sig_pending & (1UL << (SIGKILL - 1))))
+	    !(t->sig_pending & SIGMASK(SIGKILL)))
 		ptrace_event(6 /* PTRACE_EVENT_EXIT */, wait_status);
 	ptrace_tracer_exit(t);
 	if (t->pid == 1) {

@@ -20,7 +20,6 @@ long ptrace_getreg32(struct task *t, unsigned long off, u32 *val);
 long ptrace_putreg32(struct task *t, unsigned long off, u32 v);
 void ptrace_regs_changed(struct task *t);
 void *user_page(struct mm *mm, unsigned long va);
-void recalc_sigpending(struct task *t);
 
 #define PTRACE_TRACEME 0
 #define PTRACE_PEEKTEXT 1
@@ -85,7 +84,7 @@ void ptrace_stop(int status, const struct ksiginfo *info)
 	struct ksiginfo ci = { SIGCHLD, 4 /* CLD_TRAPPED */, 0, t->pid, 0, status >> 8, 0 };
 	send_signal_info(t->tracer, &ci);
 	wakeup(t->tracer);
-	while (t->ptrace_stopped && t->tracer && !(t->sig_pending & (1UL << (SIGKILL - 1)))) {
+	while (t->ptrace_stopped && t->tracer && !(t->sig_pending & SIGMASK(SIGKILL))) {
 		t->wchan = &t->ptrace_stopped;
 		t->state = TASK_SLEEPING;
 		schedule();
@@ -118,7 +117,7 @@ static void syscall_stop(void)
 long syscall_trace_enter(struct pt_regs *regs)
 {
 	syscall_stop();
-	if (current->sig_pending & (1UL << (SIGKILL - 1)))
+	if (current->sig_pending & SIGMASK(SIGKILL))
 		return -1;
 	return (long)regs->orig_ax;
 }

@@ -12,14 +12,12 @@
 
 #define SIG_DFL 0UL
 #define SIG_IGN 1UL
-#define SIGMASK(s) (1UL << ((s) - 1))
-#define UNBLOCKABLE (SIGMASK(SIGKILL) | SIGMASK(SIGSTOP))
 #define STOP_SIGS (SIGMASK(SIGSTOP) | SIGMASK(SIGTSTP) | SIGMASK(SIGTTIN) | SIGMASK(SIGTTOU))
 /* Faults are delivered before anything else pending, as on Linux. */
 #define SYNCHRONOUS (SIGMASK(SIGSEGV) | SIGMASK(SIGBUS) | SIGMASK(SIGILL) | \
 		     SIGMASK(SIGTRAP) | SIGMASK(SIGFPE) | SIGMASK(SIGSYS))
 
-static bool sig_ignored_by_default(int sig)
+bool sig_ignored_by_default(int sig)
 {
 	return sig == SIGCHLD || sig == SIGCONT || sig == SIGURG || sig == SIGWINCH;
 }
@@ -108,25 +106,27 @@ void send_signal(struct task *t, int sig)
 
 /* A synchronous fault: it cannot be blocked or ignored away, or the task
  * would re-execute the faulting instruction forever. */
-void force_sig_task(struct task *t, int sig)
-{
-	if ((t->sig_blocked & SIGMASK(sig)) || t->sigaction[sig - 1].handler == SIG_IGN)
-		t->sigaction[sig - 1].handler = SIG_DFL;
-	t->sig_blocked &= ~SIGMASK(sig);
-	struct ksiginfo i = { sig, SI_KERNEL, 0, 0, 0, 0, 0 };
-	send_signal_info(t, &i);
-}
-
 /* Linux's force_sig_info: a fault signal that is blocked or ignored
  * cannot be handled, so it takes its default action (kills). */
-void force_sig_trap(int sig, int code, unsigned long addr, int trapno, unsigned long err)
+static void force_info(struct task *t, const struct ksiginfo *info)
 {
-	struct task *t = current;
+	int sig = info->signo;
 	if ((t->sig_blocked & SIGMASK(sig)) || t->sigaction[sig - 1].handler == SIG_IGN)
 		t->sigaction[sig - 1].handler = SIG_DFL;
 	t->sig_blocked &= ~SIGMASK(sig);
+	send_signal_info(t, info);
+}
+
+void force_sig_task(struct task *t, int sig)
+{
+	struct ksiginfo i = { sig, SI_KERNEL, 0, 0, 0, 0, 0 };
+	force_info(t, &i);
+}
+
+void force_sig_trap(int sig, int code, unsigned long addr, int trapno, unsigned long err)
+{
 	struct ksiginfo i = { sig, code, 0, 0, 0, 0, addr, trapno, err };
-	send_signal_info(t, &i);
+	force_info(current, &i);
 }
 
 void force_sig_fault(int sig, int code, unsigned long addr)

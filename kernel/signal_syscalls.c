@@ -6,11 +6,8 @@
 #include <xentry/uaccess.h>
 
 #define SIG_DFL 0UL
-#define SIGMASK(s) (1UL << ((s) - 1))
-#define UNBLOCKABLE (SIGMASK(SIGKILL) | SIGMASK(SIGSTOP))
 #define NSEC_PER_SEC 1000000000UL
 
-void recalc_sigpending(struct task *t);
 int dequeue_signal(struct task *t, u64 allowed, struct ksiginfo *info);
 
 static int kill_one(struct task *t, int sig, int code)
@@ -116,8 +113,7 @@ static int do_sigaction(int sig, const struct k_sigaction *act, struct k_sigacti
 		*k = *act;
 		k->mask &= ~UNBLOCKABLE;
 		/* POSIX: setting a pending signal to be ignored discards it. */
-		if (k->handler == 1 || (k->handler == SIG_DFL &&
-		    (sig == SIGCHLD || sig == SIGCONT || sig == SIGURG || sig == SIGWINCH))) {
+		if (k->handler == 1 || (k->handler == SIG_DFL && sig_ignored_by_default(sig))) {
 			t->sig_pending &= ~SIGMASK(sig);
 			recalc_sigpending(t);
 		}

@@ -70,8 +70,14 @@ struct ksiginfo {
 	unsigned long err_code;
 };
 
+#define SIGMASK(s) (1UL << ((s) - 1))
+/* What no mask, sa_mask or sigprocmask may ever block. */
+#define UNBLOCKABLE (SIGMASK(SIGKILL) | SIGMASK(SIGSTOP))
+
 struct task;
 struct pt_regs;
+void recalc_sigpending(struct task *t);
+bool sig_ignored_by_default(int sig);
 void send_signal_info(struct task *t, const struct ksiginfo *info);
 void force_sig_fault(int sig, int code, unsigned long addr);
 void force_sig_trap(int sig, int code, unsigned long addr, int trapno, unsigned long err);

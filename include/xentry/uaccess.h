@@ -8,9 +8,9 @@
 #define XENTRY_UACCESS_H
 #include <xentry/types.h>
 
-/* Highest user address + 1 for the current task (64-bit: 2^47 - 4096,
- * keeping the top page unmapped for SYSRET; 32-bit tasks: 4 GiB - 8 KiB). */
-unsigned long task_size(void);
+/* True if [p, p+n) lies below TASK_SIZE_MAX (include/xentry/vm.h).  A
+ * 32-bit task's pointers are below 4 GiB anyway; what it has not mapped
+ * there faults and is fixed up like any other bad pointer. */
 bool access_ok(const void __user *p, size_t n);
 
 /* 0 on success, -EFAULT if any byte was inaccessible. */

@@ -42,6 +42,9 @@ struct mm {
 	unsigned long vdso32;		/* base of the 32-bit vDSO, 0 if none */
 };
 
+/* One past the highest user address a 64-bit task may map: 2^47 minus a
+ * page.  The top page stays unmapped so no SYSCALL can sit at its end and
+ * leave RCX non-canonical (Intel's SYSRET #GP, see sysret64_refusal). */
 #define TASK_SIZE_MAX ((1UL << 47) - 4096)
 #define TASK_SIZE_32 0xffffe000UL
 

@@ -47,11 +47,6 @@ static bool refuse(enum xentry_refusal why)
 	return false;
 }
 
-/* One past the highest user address a 64-bit task may map: 2^47 minus a
- * page.  The top page stays unmapped so no SYSCALL can sit at its end and
- * leave RCX non-canonical (Intel's SYSRET #GP, see sysret64_allowed). */
-#define TASK_SIZE_MAX ((1UL << 47) - 4096)
-
 long __x64_sys_xentry_exit_stats(const struct pt_regs *regs);
 long __ia32_sys_xentry_exit_stats(const struct pt_regs *regs);
 

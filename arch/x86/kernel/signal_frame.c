@@ -387,8 +387,7 @@ int setup_signal_frame(int sig, const struct ksiginfo *info, struct pt_regs *reg
 static void set_blocked(u64 mask)
 {
 	struct task *t = current;
-	t->sig_blocked = mask & ~((1UL << (SIGKILL - 1)) | (1UL << (SIGSTOP - 1)));
-	void recalc_sigpending(struct task *t);
+	t->sig_blocked = mask & ~UNBLOCKABLE;
 	recalc_sigpending(t);
 }
 

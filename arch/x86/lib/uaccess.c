@@ -2,18 +2,11 @@
 #include <xentry/kernel.h>
 #include <xentry/uaccess.h>
 #include <xentry/sched.h>
+#include <xentry/vm.h>
 #include <asm/ptrace.h>
 
 size_t __copy_user(void *dst, const void *src, size_t n);
 size_t __clear_user(void *dst, size_t n);
-
-#define TASK_SIZE_MAX ((1UL << 47) - 4096)
-#define TASK_SIZE_32 0xffffe000UL
-
-unsigned long task_size(void)
-{
-	return current->is32 ? TASK_SIZE_32 : TASK_SIZE_MAX;
-}
 
 /* The range must lie wholly in the user half; kernel and non-canonical
  * addresses never reach the copy instruction. */
