@@ -15,6 +15,8 @@ void pmm_free_range(unsigned long start, unsigned long end);
 void pmm_reserve_range(unsigned long start, unsigned long end);
 void vm_init(unsigned long max_phys);
 void cpu_init(void);
+void ldt_init(void);
+void espfix_init(void);
 void cpu_early_init(void);
 void irq_init(void);
 void time_init(void);
@@ -74,6 +76,53 @@ static size_t read_list(const char *path, char *buf, size_t cap, int *count)
 	return n;
 }
 
+/*
+ * crashtest=stack-overflow: recurse on a real kernel stack until its guard
+ * page is hit, to show that an overflow ends in a readable double-fault
+ * panic and not a triple fault (tests/host/test_double_fault.sh).
+ *
+ * Each frame holds a few hundred bytes and writes its lowest one first:
+ * many frames fit in a 16 KiB stack, none can step over the 4 KiB guard
+ * page, and the faulting instruction is in this function.  The use of
+ * frame[0] after the call keeps the call a call (no tail call, no loop).
+ */
+#define CRASHTEST_MAX_DEPTH 100000
+static __attribute__((noinline, noclone)) unsigned long crashtest_recurse(unsigned long depth)
+{
+	volatile char frame[256];
+	frame[0] = (char)depth;
+	if (depth >= CRASHTEST_MAX_DEPTH)	/* only without a guard page */
+		return depth;
+	return crashtest_recurse(depth + 1) + frame[0];
+}
+
+/* Runs crashtest_recurse on t's kernel stack, from just below its user
+ * frame: the boot stack we are on has no guard page. */
+static void crashtest_stack_overflow(struct task *t)
+{
+	unsigned long top = (unsigned long)t->regs & ~15UL, arg = 0, ret;
+	printk("crashtest: recursing on pid %d's kernel stack %p-%lx until its guard page\n",
+	       t->pid, t->kstack, top);
+	/* rbx keeps our RSP across the call (callee-saved, and clobbered here
+	 * so it holds nothing of ours); the call then starts at top. */
+	asm volatile("movq %%rsp, %%rbx\n\t"
+		     "movq %[top], %%rsp\n\t"
+		     "call *%[fn]\n\t"
+		     "movq %%rbx, %%rsp"
+		     : "=a"(ret), "+D"(arg)
+		     : [top] "r"(top), [fn] "r"(crashtest_recurse)
+		     : "rbx", "rcx", "rdx", "rsi", "r8", "r9", "r10", "r11", "cc", "memory");
+	panic("crashtest: %lu frames deep and no fault: the kernel stack has no guard page",
+	      ret);
+}
+
+static void crashtest(const char *what, struct task *t)
+{
+	if (!strcmp(what, "stack-overflow"))
+		crashtest_stack_overflow(t);
+	printk("crashtest: unknown test '%s' (known: stack-overflow), ignored\n", what);
+}
+
 static void start_init(void)
 {
 	static char argv[4096], envp[4096];
@@ -111,6 +160,11 @@ static void start_init(void)
 	if (err)
 		panic("cannot run init %s: error %ld", path, err);
 	printk("init: %s (%s, %d args)\n", path, t->is32 ? "i386" : "x86-64", argc);
+	/* After boot is complete and pid 1 is set up, before it runs: path
+	 * (boot_option's buffer, maybe) is not needed past this point. */
+	const char *ct = boot_option("crashtest");
+	if (ct)
+		crashtest(ct, t);
 	t->state = TASK_RUNNING;
 	/* We are not a task: leave the boot stack for good. */
 	percpu0.curr_task = NULL;
@@ -164,6 +218,8 @@ void kmain(u32 mbi_phys, u32 magic)
 	printk("memory: %lu MiB, %lu pages free\n", max_phys >> 20, free_page_count());
 
 	cpu_init();
+	ldt_init();
+	espfix_init();
 	vdso32_init();
 	irq_init();
 	time_init();

@@ -9,6 +9,7 @@
 #include <xentry/vm.h>
 #include <xentry/mm.h>
 #include <asm/x86.h>
+#include <asm/desc.h>
 
 struct task *tasks[NR_TASKS];
 
@@ -105,8 +106,9 @@ static struct task *pick_next(struct task *prev)
 	return NULL;
 }
 
-/* User segment registers belong to the task; loading %gs must not destroy
- * the kernel's GS base, so it is done between two swapgs. */
+/* User segment registers belong to the task.  Their selectors may name
+ * LDT or TLS entries that changed since they were saved: each is checked
+ * before it is loaded (load_user_data_segs), an unusable one becomes 0. */
 static void save_user_segments(struct task *t)
 {
 	asm volatile("movw %%ds, %0" : "=m"(t->dsindex));
@@ -122,12 +124,9 @@ static void save_user_segments(struct task *t)
 static void load_user_segments(struct task *t)
 {
 	load_tls_gdt(t->tls);
-	asm volatile("movw %0, %%ds" : : "r"(t->dsindex));
-	asm volatile("movw %0, %%es" : : "r"(t->esindex));
-	asm volatile("movw %0, %%fs" : : "r"(t->fsindex));
+	load_user_data_segs(t->dsindex, t->esindex, t->fsindex, t->gsindex);
 	if (!t->fsindex)
 		wrmsr(MSR_FS_BASE, t->fsbase);
-	asm volatile("swapgs; movw %0, %%gs; swapgs" : : "r"(t->gsindex));
 	if (!t->gsindex)
 		wrmsr(MSR_KERNEL_GS_BASE, t->gsbase);
 }

@@ -10,6 +10,7 @@
 #include <xentry/fs.h>
 #include <xentry/sched.h>
 #include <xentry/syscalls.h>
+#include <asm/desc.h>
 
 int map_user_page(struct mm *mm, unsigned long va, void *page, u32 prot);
 void *user_page(struct mm *mm, unsigned long va);
@@ -21,6 +22,14 @@ int pml4_copy_user(u64 *dst, u64 *src);
 
 #define MMAP_BASE_64 0x7f0000000000UL
 #define MMAP_BASE_32 0xf7000000UL
+/*
+ * Linux's mmap_min_addr (Debian: 64 KiB).  A hint below it is ignored.
+ * MAP_FIXED below it needs CAP_SYS_RAWIO, which every xentry task has (all
+ * run as root), so it is allowed, as for root on Linux.  Page 0 no longer
+ * matters to the LDT (the LDTR is null without one, ldt.c), and SMEP keeps
+ * the kernel from running user pages.
+ */
+#define MMAP_MIN_ADDR 0x10000UL
 
 struct mm *mm_create(bool is32)
 {
@@ -55,6 +64,7 @@ void mm_put(struct mm *mm)
 		vma_free(v);
 		v = n;
 	}
+	ldt_free(mm);
 	pml4_destroy(mm->pml4);
 	kfree(mm);
 }
@@ -68,6 +78,8 @@ struct mm *mm_copy(struct mm *old)
 	mm->users = 1;
 	mm->vmas = NULL;
 	mm->pml4 = pml4_create();
+	if (ldt_copy(mm, old))
+		goto fail;
 	struct vma **tail = &mm->vmas;
 	for (struct vma *v = old->vmas; v; v = v->next) {
 		struct vma *c = kmalloc(sizeof(*c));
@@ -287,7 +299,7 @@ long do_mmap(unsigned long addr, unsigned long len, unsigned long prot,
 			goto out;
 	} else {
 		addr = ALIGN_UP(addr, PAGE_SIZE);
-		if (!addr || addr + len > mm->limit || !range_free(mm, addr, addr + len))
+		if (addr < MMAP_MIN_ADDR || addr + len > mm->limit || !range_free(mm, addr, addr + len))
 			addr = vma_find_free(mm, len);
 		ret = -ENOMEM;
 		if (!addr)

@@ -9,6 +9,8 @@
 #include <xentry/mm.h>
 #include <xentry/vm.h>
 #include <asm/x86.h>
+#include <asm/ist.h>
+#include <asm/desc.h>
 
 #define PTE_P (1UL << 0)
 #define PTE_W (1UL << 1)
@@ -22,6 +24,11 @@
 #define STACK_SLOT (KSTACK_PAGES * PAGE_SIZE + PAGE_SIZE)
 #define KSTACK_PAGES 4
 #define MAX_STACK_SLOTS 1024
+/* After the kernel stacks: one slot per possible IST stack (asm/ist.h),
+ * laid out the same way, guard page first; then ioremap's pages. */
+#define IST_AREA (VMALLOC_START + MAX_STACK_SLOTS * STACK_SLOT)
+#define IST_SLOT (IST_STACK_SIZE + PAGE_SIZE)
+#define IOREMAP_START (IST_AREA + IST_MAX * IST_SLOT)
 
 u64 *kernel_pml4;
 static u64 nx_bit;
@@ -218,12 +225,35 @@ void switch_mm(struct mm *mm)
 	u64 pa = __pa(mm ? mm->pml4 : kernel_pml4);
 	if (read_cr3() != pa)
 		write_cr3(pa);
+	/* An address space comes with its LDT (or the null LDTR). */
+	ldt_load(mm);
 }
 
-/* Kernel stacks: KSTACK_PAGES mapped pages with an unmapped guard page
- * below, so an overflow faults (into the double-fault stack) instead of
- * silently corrupting whatever lies beneath. */
+/*
+ * Guarded stacks.  Kernel stacks and IST stacks alike are a run of mapped
+ * pages with an unmapped guard page below, so an overflow faults instead
+ * of silently corrupting whatever lies beneath; the fault then becomes a
+ * double fault on its own IST stack (docs/exceptions.md), which
+ * find_kernel_stack() below lets the panic message explain.
+ *
+ * map_stack_pages backs [base, base + pages pages) with fresh pages:
+ * kernel-only, global (the vmalloc area is the same in every address
+ * space), never executable.  Callers pick base one page into their slot,
+ * so the slot's first page is the guard and is never mapped.
+ */
+static void map_stack_pages(unsigned long base, int pages, const char *what)
+{
+	for (int i = 0; i < pages; i++) {
+		void *page = alloc_page();
+		u64 *pte = page ? pte_walk(kernel_pml4, base + i * PAGE_SIZE, true) : NULL;
+		if (!pte)
+			panic("out of memory for %s", what);
+		*pte = __pa(page) | PTE_P | PTE_W | PTE_G | nx_bit;
+	}
+}
+
 static bool slot_used[MAX_STACK_SLOTS];
+static bool ist_mapped[IST_MAX + 1];		/* by IST number, 1-7 */
 
 void *vmap_stack(void)
 {
@@ -231,17 +261,56 @@ void *vmap_stack(void)
 		if (slot_used[s])
 			continue;
 		unsigned long base = VMALLOC_START + s * STACK_SLOT + PAGE_SIZE;
-		for (int i = 0; i < KSTACK_PAGES; i++) {
-			void *page = alloc_page();
-			u64 *pte = page ? pte_walk(kernel_pml4, base + i * PAGE_SIZE, true) : NULL;
-			if (!pte)
-				panic("out of memory for kernel stacks");
-			*pte = __pa(page) | PTE_P | PTE_W | PTE_G | nx_bit;
-		}
+		map_stack_pages(base, KSTACK_PAGES, "kernel stacks");
 		slot_used[s] = true;
 		return (void *)base;
 	}
 	return NULL;
+}
+
+/* The stack for IST entry ist (1-7): IST_STACK_SIZE bytes at a fixed place
+ * per number, made once at boot and never freed.  Returns its lowest
+ * address; the TSS wants the top, base + IST_STACK_SIZE. */
+void *vmap_ist_stack(int ist)
+{
+	BUG_ON(ist < 1 || ist > IST_MAX || ist_mapped[ist]);
+	unsigned long base = IST_AREA + (ist - 1) * IST_SLOT + PAGE_SIZE;
+	map_stack_pages(base, IST_STACK_PAGES, "IST stacks");
+	ist_mapped[ist] = true;
+	return (void *)base;
+}
+
+/*
+ * Which guarded stack addr lies in, or in whose guard page.  For the panic
+ * path: it only reads this file's own bookkeeping, never a page table or
+ * the address itself, so it cannot fault whatever addr is.
+ */
+bool find_kernel_stack(unsigned long addr, struct kernel_stack_info *info)
+{
+	unsigned long slot_start, slot_size;
+	int index;
+	if (addr >= VMALLOC_START && addr < IST_AREA) {
+		index = (addr - VMALLOC_START) / STACK_SLOT;
+		if (!slot_used[index])
+			return false;
+		slot_size = STACK_SLOT;
+		slot_start = VMALLOC_START + index * STACK_SLOT;
+		info->what = "kernel stack";
+	} else if (addr >= IST_AREA && addr < IOREMAP_START) {
+		index = (addr - IST_AREA) / IST_SLOT + 1;
+		if (!ist_mapped[index])
+			return false;
+		slot_size = IST_SLOT;
+		slot_start = IST_AREA + (index - 1) * IST_SLOT;
+		info->what = "IST stack";
+	} else {
+		return false;
+	}
+	info->index = index;
+	info->base = slot_start + PAGE_SIZE;
+	info->top = slot_start + slot_size;
+	info->in_guard = addr < info->base;
+	return true;
 }
 
 void vunmap_stack(void *base)
@@ -257,10 +326,10 @@ void vunmap_stack(void *base)
 }
 
 /* Uncached kernel mapping of one page of device memory (the local APIC),
- * placed after the kernel-stack slots. */
+ * placed after the kernel-stack and IST-stack slots. */
 void *ioremap_page(unsigned long phys)
 {
-	static unsigned long next = VMALLOC_START + MAX_STACK_SLOTS * STACK_SLOT;
+	static unsigned long next = IOREMAP_START;
 	unsigned long va = next;
 	u64 *pte = pte_walk(kernel_pml4, va, true);
 	if (!pte)

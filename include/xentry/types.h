@@ -40,6 +40,7 @@ typedef _Bool bool;
 #define ALIGN_DOWN(x, a) ((x) & ~((__typeof__(x))(a) - 1))
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
+#define DIV_ROUND_UP(n, d) (((n) + (d) - 1) / (d))
 #define BUILD_BUG_ON(c) _Static_assert(!(c), #c)
 
 #endif

@@ -16,6 +16,7 @@
 #define VDSO32_BASE 0xf7ff0000UL
 
 struct inode;
+struct ldt;
 
 /*
  * One mapping [start, end).  File-backed mappings read their pages on first
@@ -40,6 +41,7 @@ struct mm {
 	unsigned long mmap_base;	/* top-down search starts here */
 	unsigned long limit;		/* end of the user range for this ABI */
 	unsigned long vdso32;		/* base of the 32-bit vDSO, 0 if none */
+	struct ldt *ldt;		/* modify_ldt's table, NULL if none */
 };
 
 /* One past the highest user address a 64-bit task may map: 2^47 minus a
@@ -66,6 +68,16 @@ int populate_page(struct mm *mm, unsigned long va, bool write);
 /* Kernel virtual memory for stacks (guard page below each). */
 void *vmap_stack(void);
 void vunmap_stack(void *base);
+void *vmap_ist_stack(int ist);		/* IST 1-7 (asm/ist.h); at boot, for good */
+
+/* What find_kernel_stack() says about an address. */
+struct kernel_stack_info {
+	const char *what;		/* "kernel stack" or "IST stack" */
+	int index;			/* kernel-stack slot, or IST number */
+	unsigned long base, top;	/* the mapped stack: [base, top) */
+	bool in_guard;			/* addr is in the guard page below base */
+};
+bool find_kernel_stack(unsigned long addr, struct kernel_stack_info *info);
 extern u64 *kernel_pml4;
 
 /* The 32-bit vDSO (arch/x86/entry/vdso/vdso32-setup.c). */

@@ -65,26 +65,23 @@ void syscall_trace_exit(struct pt_regs *regs);
  * delivery can wake someone who preempts us).
  */
 /*
- * Registers that came from user space (sigreturn, ptrace) may hold what
- * IRET cannot load: a kernel or data selector in CS, a bad SS, a RIP that
- * is non-canonical for 64-bit code or above 4 GiB for 32-bit code.  The
- * CPU would fault on the IRET itself, in kernel mode; instead the task
- * takes the SIGSEGV it would get in user mode.  Returns false (and keeps
- * the check armed) while the frame is unusable: if a tracer suppresses the
- * SIGSEGV, the task simply takes it again, as it would on Linux.  Only the
+ * Registers that came from user space (sigreturn, ptrace) may hold a RIP
+ * the standard code segments cannot take: non-canonical for 64-bit code,
+ * above 4 GiB for 32-bit code.  The task takes the SIGSEGV it would get in
+ * user mode.  Selectors are left to the CPU: an IRET it refuses becomes
+ * the task's own fault (arch/x86/entry/iret.c), which is what Linux gives
+ * for any RPL-3 selector, GDT or LDT.  Returns false (and keeps the check
+ * armed) while the frame is unusable: if a tracer suppresses the SIGSEGV,
+ * the task simply takes it again, as it would on Linux.  Only the
  * sanitizer sets TIF_CHECK_REGS, so ordinary returns never pay for this.
  */
 static bool check_user_regs(struct pt_regs *regs)
 {
-	bool bad;
+	bool bad = false;
 	if (regs->cs == USER32_CS)
 		bad = regs->ip > 0xffffffffUL;
 	else if (regs->cs == USER_CS)
 		bad = (long)(regs->ip << 16) >> 16 != (long)regs->ip;
-	else
-		bad = true;
-	if (regs->ss != USER_DS)
-		bad = true;
 	if (bad)
 		force_sig(11);
 	return !bad;

@@ -79,12 +79,48 @@ sysretq_to_user:
 	swapgs
 	sysretq
 
-/* IRET to user mode: restores everything the frame holds. */
+/*
+ * IRET to user mode: restores everything the frame holds.  The CPU may
+ * refuse what the frame asks for (a selector from sigreturn or ptrace);
+ * the fault is then taken in kernel mode at one of the two iretq below,
+ * and entry_stack_fixup() turns it into the user-mode fault it stands for.
+ */
 	.globl return_to_user_iret
 return_to_user_iret:
 	POP_REGS
 	addq	$8, %rsp			/* orig_ax */
+	/* An LDT stack segment may be 16-bit, and IRET to one loads only SP:
+	 * ESP's bits 16-31 would keep the kernel stack's.  Those go via espfix. */
+	testb	$4, 32(%rsp)			/* SS: ip, cs, flags, sp, ss */
+	jnz	iret_via_espfix
 	swapgs
+	.globl iret_to_user
+iret_to_user:
+	iretq
+
+/*
+ * Copy the IRET frame to the espfix alias whose address bits 16-31 are
+ * the user's ESP bits 16-31, and IRET from there: whatever the CPU leaves
+ * in ESP's high half is then the user's own.  Interrupts are off.
+ */
+iret_via_espfix:
+	pushq	%rax
+	pushq	%rdi
+	movl	16+24(%rsp), %eax		/* user ESP; zero-extends */
+	andl	$0xffff0000, %eax
+	movabsq	$ESPFIX_FRAME, %rdi
+	orq	%rax, %rdi
+	.irp off, 0, 8, 16, 24, 32
+	movq	16+\off(%rsp), %rax
+	movq	%rax, \off(%rdi)
+	.endr
+	movq	%rdi, %rax
+	popq	%rdi
+	xchgq	%rax, (%rsp)			/* user rax back; espfix frame on top */
+	popq	%rsp
+	swapgs
+	.globl iret_to_user_espfix
+iret_to_user_espfix:
 	iretq
 
 return_to_kernel_iret:
@@ -112,14 +148,28 @@ idt_stub_\vec:
 	.p2align 4
 common_interrupt:
 	testb	$3, 24(%rsp)			/* CS: vector, error, ip, cs */
-	jz	1f
-	swapgs
-1:	CLAC					/* the user may have left AC set */
+	jnz	1f
+	/* From kernel mode, GS is the user's only at a user IRET, which
+	 * runs after the swapgs. */
+	cmpq	$iret_to_user, 16(%rsp)
+	je	1f
+	cmpq	$iret_to_user_espfix, 16(%rsp)
+	jne	2f
+1:	swapgs
+2:	CLAC					/* the user may have left AC set */
 	cld
 	xchgq	%rdi, (%rsp)			/* di slot <- rdi, rdi <- vector */
 	PUSH_REGS_BELOW_DI
-	movq	%rdi, %rsi
+	/* The frame may sit on an IST or the espfix stack, where nothing may
+	 * sleep: entry_stack_fixup moves it to the task stack when it stands
+	 * for user mode.  The vector waits in rbx (saved in the frame). */
+	movq	%rdi, %rbx
 	movq	%rsp, %rdi
+	movq	%rbx, %rsi
+	call	entry_stack_fixup
+	movq	%rax, %rsp
+	movq	%rax, %rdi
+	movq	%rbx, %rsi
 	call	do_interrupt
 	testb	$3, PTREGS_CS(%rsp)
 	jnz	return_to_user_iret

@@ -4,7 +4,9 @@
  */
 #include <xentry/kernel.h>
 #include <xentry/mm.h>
+#include <xentry/vm.h>
 #include <asm/x86.h>
+#include <asm/ist.h>
 #include <asm/entry.h>
 #include <asm/ptrace.h>
 
@@ -47,9 +49,6 @@ static struct idt_gate idt[256] __aligned(16);
 
 struct desc_ptr { u16 limit; u64 base; } __packed;
 
-/* Double faults run on their own stack: a kernel stack overflow hits the
- * guard page, and the #PF that follows could not push its frame. */
-static u8 df_stack[8192] __aligned(16);
 static u8 sysenter_stack[4096] __aligned(16);
 
 extern void *const idt_stub_table[48];
@@ -64,6 +63,40 @@ static void set_gate(int vec, void *handler, int dpl, int ist)
 		.type = 0x8e | (dpl << 5),	/* present, 64-bit interrupt gate */
 		.off_mid = (a >> 16) & 0xffff, .off_hi = a >> 32,
 	};
+}
+
+/*
+ * The IST index of each vector's gate (asm/ist.h; docs/exceptions.md):
+ * the exceptions that can arrive while the current stack is unusable get
+ * a stack of their own.  #DF: the kernel stack overflowed into its guard
+ * page, so the #PF could not even push its frame.  NMI and #MC: they can
+ * hit the first instructions of entry_SYSCALL_64, in ring 0 but still on
+ * the user's RSP.  Everything else keeps the current stack (0).
+ */
+static int gate_ist(int vec)
+{
+	switch (vec) {
+	case 1: return DB_GATE_IST;
+	case 2: return IST_NMI;
+	case 8: return IST_DF;
+	case 18: return IST_MC;
+	default: return 0;
+	}
+}
+
+/*
+ * The IST stacks come from the vmalloc area with a guard page below each
+ * (vmap_ist_stack), so an IST handler that overflows faults too instead
+ * of running over other memory.  That needs the page allocator and the
+ * kernel page tables: cpu_init must run after vm_init (kmain's order).
+ * IST_DB's stack is made now although its gate does not use it yet, so
+ * switching DB_GATE_IST over needs no change here.
+ */
+static void ist_init(void)
+{
+	BUG_ON(!kernel_pml4);
+	for (int n = 1; n <= IST_COUNT; n++)
+		tss0.ist[n - 1] = (unsigned long)vmap_ist_stack(n) + IST_STACK_SIZE;
 }
 
 static void detect_cpu(void)
@@ -133,7 +166,7 @@ void cpu_init(void)
 
 	unsigned long t = (unsigned long)&tss0;
 	tss0.iomap_base = sizeof(tss0);	/* no I/O bitmap: user port I/O faults */
-	tss0.ist[0] = (unsigned long)df_stack + sizeof(df_stack);
+	ist_init();
 	gdt[8] = (sizeof(tss0) - 1) | ((t & 0xffffff) << 16) |
 		 (0x89UL << 40) | (((t >> 24) & 0xff) << 56);
 	gdt[9] = t >> 32;
@@ -151,7 +184,7 @@ void cpu_init(void)
 	asm volatile("ltr %w0" : : "r"(GDT_TSS));
 
 	for (int v = 0; v < 48; v++)
-		set_gate(v, idt_stub_table[v], 0, v == 8 ? 1 : 0);
+		set_gate(v, idt_stub_table[v], 0, gate_ist(v));
 	set_gate(3, idt_stub_table[3], 3, 0);	/* int3 from user: #BP, not #GP */
 	set_gate(4, idt_stub_table[4], 3, 0);	/* into */
 	set_gate(0x80, entry_INT80_compat, 3, 0);
@@ -192,6 +225,10 @@ void cpu_init(void)
 		cr4 |= X86_CR4_SMAP;
 	if (boot_cpu.umip)
 		cr4 |= X86_CR4_UMIP;
+	/* With CR4.MCE clear a machine check shuts the CPU down (QEMU: a
+	 * reset, so no message at all); set, it is #MC and panics readably. */
+	if (boot_cpu.feat_1_edx & (1u << 7))
+		cr4 |= X86_CR4_MCE;
 	patch_smap_sites();
 	write_cr4(cr4);
 	printk("cpu: %s family %u model %u nx=%d smep=%d smap=%d umip=%d sep=%d\n",

@@ -13,6 +13,7 @@
 #include <xentry/vm.h>
 #include <xentry/uaccess.h>
 #include <asm/x86.h>
+#include <asm/desc.h>
 
 #define U64_REGS_SIZE 216
 #define U64_USER_SIZE 928
@@ -24,21 +25,24 @@
 			  X86_EFLAGS_SF | X86_EFLAGS_TF | X86_EFLAGS_DF | X86_EFLAGS_OF | \
 			  X86_EFLAGS_RF | X86_EFLAGS_AC | X86_EFLAGS_NT)
 
-static bool sel_ok(unsigned long v)
+/* Linux's putreg rule: null or RPL 3.  Whether the CPU can use it is
+ * decided when it is loaded (usable_data_sel) or at the IRET. */
+static bool sel_ok(u16 v)
 {
-	return v == 0 || v == USER_DS || v == 0x63 || v == 0x6b || v == 0x73;
+	return v == 0 || (v & 3) == 3;
 }
 
-/* The base of a TLS selector from the task's GDT slots. */
+/* The base a selector gives FS or GS: a TLS slot or an LDT entry. */
 static unsigned long seg_base(struct task *t, u16 sel, unsigned long base64)
 {
 	if (!sel)
 		return base64;
 	unsigned idx = sel >> 3;
+	if (sel & 4)
+		return desc_base(ldt_desc(t->mm, idx));
 	if (idx < GDT_TLS_MIN || idx >= GDT_TLS_MIN + GDT_TLS_ENTRIES)
 		return 0;
-	u64 d = t->tls[idx - GDT_TLS_MIN];
-	return ((d >> 16) & 0xffffff) | (((d >> 56) & 0xff) << 24);
+	return desc_base(t->tls[idx - GDT_TLS_MIN]);
 }
 
 long ptrace_getreg64(struct task *t, unsigned long off, unsigned long *val)
@@ -68,6 +72,8 @@ long ptrace_putreg64(struct task *t, unsigned long off, unsigned long v)
 	switch (off) {
 	case PTREGS_CS:
 	case PTREGS_SS:
+		/* Selectors are 16 bits wide (Linux takes a u16); never null. */
+		v = (u16)v;
 		if ((v & 3) != 3)
 			return -EIO;
 		break;
@@ -85,6 +91,7 @@ long ptrace_putreg64(struct task *t, unsigned long off, unsigned long v)
 			t->gsbase = v, t->gsindex = 0;
 		return 0;
 	case 184: case 192: case 200: case 208:
+		v = (u16)v;
 		if (!sel_ok(v))
 			return -EIO;
 		if (off == 184) t->dsindex = v;

@@ -10,6 +10,7 @@
 #include <xentry/uaccess.h>
 #include <xentry/vm.h>
 #include <asm/x86.h>
+#include <asm/desc.h>
 
 void fpu_reset_live(void);
 u32 mxcsr_mask(void);
@@ -100,12 +101,6 @@ void siginfo_to_user_layout(const struct ksiginfo *in, u8 out[128], bool is32)
 	}
 }
 
-static bool sel_ok_data(u16 sel)
-{
-	/* null, user data, or one of the three TLS slots */
-	return sel == 0 || sel == USER_DS || sel == 0x63 || sel == 0x6b || sel == 0x73;
-}
-
 /*
  * The one sanitizer for register state supplied by user space - by a
  * sigreturn frame or a tracer's register writes.  A user may pick any
@@ -121,11 +116,14 @@ static void sanitize_regs(struct task *t, struct pt_regs *regs, bool strict_ss)
 	 * may set it; sigreturn keeps the task's own, see FIX_EFLAGS). */
 	regs->flags = (regs->flags & (FIX_EFLAGS | X86_EFLAGS_NT)) | X86_EFLAGS_IF |
 		      X86_EFLAGS_FIXED;
+	/* Any RPL-3 selector, GDT or LDT: the CPU judges it at the IRET, and
+	 * one it refuses becomes a fault in user mode (fixup_bad_iret). */
 	regs->cs |= 3;
 	regs->ss |= 3;
-	/* A 64-bit frame without UC_STRICT_RESTORE_SS gets a usable SS, as
-	 * Linux's force_valid_ss does. */
-	if (!strict_ss && regs->cs == USER_CS && regs->ss != USER_DS)
+	/* A frame for 64-bit code without UC_STRICT_RESTORE_SS gets a usable
+	 * SS, as Linux's force_valid_ss does: old programs saved garbage
+	 * there, and 64-bit code never uses SS anyway. */
+	if (!strict_ss && regs->cs == USER_CS && !usable_stack_sel(regs->ss))
 		regs->ss = USER_DS;
 	/* Selectors and RIP are checked on the way out (check_user_regs in
 	 * entry/common.c), off the fast path: what IRET could not load turns
@@ -246,7 +244,9 @@ static int setup_rt_frame64(int sig, const struct ksiginfo *info, struct pt_regs
 		return -EFAULT;
 	memset(&f, 0, sizeof(f));
 	f.pretcode = ka->restorer;
-	f.uc.uc_flags = UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS;
+	/* SS is always saved; restoring it strictly is promised only to 64-bit
+	 * code (a 64-bit task may be in a 32-bit segment when signalled). */
+	f.uc.uc_flags = UC_SIGCONTEXT_SS | (regs->cs == USER_CS ? UC_STRICT_RESTORE_SS : 0);
 	f.uc.uc_stack = (struct stack64){ t->sas_ss_sp, uc_stack_flags(t, regs->sp), 0,
 					  t->sas_ss_size };
 	struct sigcontext64 *sc = &f.uc.uc_mcontext;
@@ -331,7 +331,9 @@ static int setup_frame32(int sig, const struct ksiginfo *info, struct pt_regs *r
 		f.pinfo = fa + offsetof(struct rt_sigframe32, info);
 		f.puc = fa + offsetof(struct rt_sigframe32, uc);
 		siginfo_to_user_layout(info, f.info, true);
-		f.uc.uc_flags = UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS;
+		/* i386 frames carry no SS flags (the SS restore has no
+		 * legacy to protect); with FXSAVE only, no UC_FP_XSTATE. */
+		f.uc.uc_flags = 0;
 		f.uc.uc_stack = (struct stack32){ t->sas_ss_sp, uc_stack_flags(t, regs->sp),
 						  t->sas_ss_size };
 		fill_sc32(&f.uc.uc_mcontext, regs, mask, info, fpaddr);
@@ -391,19 +393,21 @@ static void set_blocked(u64 mask)
 	recalc_sigpending(t);
 }
 
-static int restore_sc32(struct pt_regs *regs, const struct sigcontext32 *sc, bool strict)
+/* i386 frames restore SS as written: Linux's force_valid_ss is only for
+ * 64-bit frames. */
+static int restore_sc32(struct pt_regs *regs, const struct sigcontext32 *sc)
 {
 	regs->di = sc->di, regs->si = sc->si, regs->bp = sc->bp, regs->sp = sc->sp;
 	regs->bx = sc->bx, regs->dx = sc->dx, regs->cx = sc->cx, regs->ax = sc->ax;
 	regs->ip = sc->ip, regs->cs = sc->cs, regs->ss = sc->ss;
 	regs->flags = (regs->flags & ~FIX_EFLAGS) | (sc->flags & FIX_EFLAGS);
-	/* A selector the CPU would refuse becomes 0, as Linux's fixups do. */
-	u16 ds = sel_ok_data(sc->ds) ? sc->ds : 0, es = sel_ok_data(sc->es) ? sc->es : 0;
-	u16 fs = sel_ok_data(sc->fs) ? sc->fs : 0, gs = sel_ok_data(sc->gs) ? sc->gs : 0;
-	asm volatile("movw %0, %%ds; movw %1, %%es; movw %2, %%fs" : : "r"(ds), "r"(es), "r"(fs));
-	asm volatile("swapgs; movw %0, %%gs; swapgs" : : "r"(gs));
+	/* Any RPL-3 selector, GDT or LDT; one the CPU would refuse becomes
+	 * 0, as Linux's segment-load fixups make it. */
+	u16 ds = usable_data_sel(sc->ds | 3), es = usable_data_sel(sc->es | 3);
+	u16 fs = usable_data_sel(sc->fs | 3), gs = usable_data_sel(sc->gs | 3);
+	load_user_data_segs(ds, es, fs, gs);
 	current->fsindex = fs, current->gsindex = gs;
-	sanitize_user_regs(regs, strict);
+	sanitize_user_regs(regs, true);
 	return fpu_restore_user(sc->fpstate ?
 		(const void __user *)(unsigned long)(sc->fpstate + FXSAVE32_OFFSET) : NULL);
 }
@@ -423,7 +427,7 @@ long do_rt_sigreturn(struct pt_regs *regs, bool is32)
 			return sigreturn_fail();
 		set_blocked(f.uc.uc_sigmask[0] | ((u64)f.uc.uc_sigmask[1] << 32));
 		restore_altstack(f.uc.uc_stack.ss_sp, f.uc.uc_stack.ss_flags, f.uc.uc_stack.ss_size);
-		if (restore_sc32(regs, &f.uc.uc_mcontext, true))
+		if (restore_sc32(regs, &f.uc.uc_mcontext))
 			return sigreturn_fail();
 		return regs->ax;
 	}
@@ -454,7 +458,7 @@ long do_sigreturn32(struct pt_regs *regs)
 	if (copy_from_user(&f, (const void __user *)fa, sizeof(f)))
 		return sigreturn_fail();
 	set_blocked(f.sc.oldmask | ((u64)f.extramask << 32));
-	if (restore_sc32(regs, &f.sc, false))
+	if (restore_sc32(regs, &f.sc))
 		return sigreturn_fail();
 	return regs->ax;
 }

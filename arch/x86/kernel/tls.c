@@ -6,6 +6,7 @@
 #include <xentry/uaccess.h>
 #include <xentry/vm.h>
 #include <asm/x86.h>
+#include <asm/desc.h>
 
 void load_tls_gdt(const u64 *tls);
 
@@ -104,30 +105,18 @@ COMPAT_SYSCALL_DEFINE2(arch_prctl, int, code, unsigned long, addr)
 	return -EINVAL;
 }
 
-struct user_desc {
-	u32 entry_number, base_addr, limit;
-	u32 seg_32bit : 1, contents : 2, read_exec_only : 1, limit_in_pages : 1,
-	    seg_not_present : 1, useable : 1, lm : 1;
-};
-
-static bool desc_empty(const struct user_desc *u)
+/*
+ * What the GDT's TLS slots may hold (Linux's rules since CVE-2014-8133):
+ * nothing, or a present 32-bit data segment.  A 16-bit one could be loaded
+ * into SS, and only LDT stack segments get espfix's protection of ESP's
+ * high bits; a not-present one is attack surface with no use.  Code
+ * segments have no place here.
+ */
+static bool tls_desc_ok(const struct user_desc *u)
 {
-	return !u->base_addr && !u->limit && !u->contents && u->read_exec_only &&
-	       !u->seg_32bit && !u->limit_in_pages && u->seg_not_present && !u->useable;
-}
-
-static u64 desc_encode(const struct user_desc *u)
-{
-	if (desc_empty(u))
-		return 0;
-	u64 base = u->base_addr, limit = u->limit;
-	u64 type = ((u64)(u->read_exec_only ^ 1) << 1) | ((u64)u->contents << 2) | 1;
-	u64 hi = (base & 0xff000000) | ((base >> 16) & 0xff) | (limit & 0xf0000) |
-		 (type << 8) | (1UL << 12) /* S */ | (3UL << 13) /* DPL 3 */ |
-		 ((u64)(u->seg_not_present ^ 1) << 15) | ((u64)u->useable << 20) |
-		 ((u64)u->seg_32bit << 22) | ((u64)u->limit_in_pages << 23);
-	u64 lo = ((base & 0xffff) << 16) | (limit & 0xffff);
-	return (hi << 32) | lo;
+	if (user_desc_empty(u) || user_desc_zero(u))
+		return true;
+	return u->seg_32bit && u->contents <= 1 && !u->seg_not_present;
 }
 
 int do_set_thread_area(struct task *t, struct user_desc __user *uinfo)
@@ -135,6 +124,8 @@ int do_set_thread_area(struct task *t, struct user_desc __user *uinfo)
 	struct user_desc u;
 	if (copy_from_user(&u, uinfo, sizeof(u)))
 		return -EFAULT;
+	if (!tls_desc_ok(&u))
+		return -EINVAL;
 	int idx = u.entry_number;
 	if (idx == -1) {
 		for (idx = GDT_TLS_MIN; idx < GDT_TLS_MIN + GDT_TLS_ENTRIES; idx++)
@@ -147,11 +138,19 @@ int do_set_thread_area(struct task *t, struct user_desc __user *uinfo)
 	}
 	if (idx < GDT_TLS_MIN || idx >= GDT_TLS_MIN + GDT_TLS_ENTRIES)
 		return -EINVAL;
-	if (u.lm)
-		return -EINVAL;		/* no 64-bit code segments for users */
-	t->tls[idx - GDT_TLS_MIN] = desc_encode(&u);
-	if (t == current)
+	bool clear = user_desc_empty(&u) || user_desc_zero(&u);
+	t->tls[idx - GDT_TLS_MIN] = clear ? 0 : user_desc_encode(&u);
+	if (t == current) {
 		load_tls_gdt(t->tls);
+		/* A segment register holding the changed slot keeps the old
+		 * descriptor cached until reloaded: reload it now, as Linux
+		 * does, so the task sees the new base at once. */
+		u16 sel = (idx << 3) | 3, ds, es, fs, gs;
+		asm volatile("movw %%ds, %0; movw %%es, %1; movw %%fs, %2; movw %%gs, %3"
+			     : "=r"(ds), "=r"(es), "=r"(fs), "=r"(gs));
+		if (ds == sel || es == sel || fs == sel || gs == sel)
+			load_user_data_segs(ds, es, fs, gs);
+	}
 	return 0;
 }
 
@@ -167,17 +166,7 @@ SYSCALL_DEFINE1(get_thread_area, struct user_desc __user *, uinfo)
 		return -EFAULT;
 	if (idx < GDT_TLS_MIN || idx >= GDT_TLS_MIN + GDT_TLS_ENTRIES)
 		return -EINVAL;
-	u64 d = current->tls[idx - GDT_TLS_MIN];
-	u32 lo = d, hi = d >> 32;
-	struct user_desc u = {
-		.entry_number = idx,
-		.base_addr = (lo >> 16) | ((hi & 0xff) << 16) | (hi & 0xff000000),
-		.limit = (lo & 0xffff) | (hi & 0xf0000),
-		.seg_32bit = (hi >> 22) & 1, .contents = (hi >> 10) & 3,
-		.read_exec_only = !((hi >> 9) & 1), .limit_in_pages = (hi >> 23) & 1,
-		.seg_not_present = !((hi >> 15) & 1), .useable = (hi >> 20) & 1,
-	};
-	if (!d)
-		u.read_exec_only = 1, u.seg_not_present = 1;
+	struct user_desc u;
+	user_desc_decode(current->tls[idx - GDT_TLS_MIN], idx, &u);
 	return copy_to_user(uinfo, &u, sizeof(u));
 }

@@ -8,6 +8,7 @@
  */
 #include <xentry/kernel.h>
 #include <xentry/sched.h>
+#include <xentry/vm.h>
 #include <asm/ptrace.h>
 #include <asm/x86.h>
 
@@ -38,9 +39,89 @@ static const u8 exc_signal[32] = {
 	[12] = 7, [13] = 11, [14] = 11, [16] = 8, [17] = 7, [19] = 8,
 };
 
+/* One line saying which guarded stack (or guard page) addr is on. */
+static void describe_stack(const char *label, unsigned long addr)
+{
+	struct kernel_stack_info k;
+	if (find_kernel_stack(addr, &k))
+		panic_printf("%s %016lx: %s %s %d (%016lx-%016lx)\n", label, addr,
+			     k.in_guard ? "in the guard page below" : "on", k.what, k.index,
+			     k.base, k.top);
+	else
+		panic_printf("%s %016lx: not on a kernel or IST stack\n", label, addr);
+}
+
+/*
+ * A double fault is a kernel stack overflow when the fault that could not
+ * be delivered touched a guard page: CR2 (a push or store into it) or the
+ * slot the next push would use (RSP at the very bottom of a stack).
+ */
+static void explain_double_fault(struct pt_regs *regs)
+{
+	panic_puts("double fault: an exception could not be delivered (usually a page "
+		   "fault while pushing a page fault's frame); RIP and RSP are where "
+		   "the first one was raised\n");
+	struct kernel_stack_info k;
+	unsigned long cr2 = read_cr2();
+	const char *which = "CR2";
+	unsigned long addr = cr2;
+	if (!find_kernel_stack(cr2, &k) || !k.in_guard) {
+		which = "RSP-8", addr = regs->sp - 8;
+		if (!find_kernel_stack(addr, &k) || !k.in_guard)
+			return;
+	}
+	panic_printf("kernel stack overflow: %s %016lx is in the guard page below %s %d "
+		     "(%016lx-%016lx)\n", which, addr, k.what, k.index, k.base, k.top);
+}
+
+static void explain_machine_check(void)
+{
+	/* Without MCA (CPUID.1:EDX bit 14) the MCG and bank MSRs may not
+	 * exist, and reading one would #GP: then say nothing more. */
+	if (!(boot_cpu.feat_1_edx & (1u << 14)))
+		return;
+	u64 cap = rdmsr(MSR_IA32_MCG_CAP), st = rdmsr(MSR_IA32_MCG_STATUS);
+	panic_printf("MCG_STATUS %016lx: RIPV=%d (0: RIP is not a place to resume) EIPV=%d "
+		     "(1: RIP is the culprit) MCIP=%d\n", st, (int)(st & 1),
+		     (int)((st >> 1) & 1), (int)((st >> 2) & 1));
+	for (unsigned int i = 0; i < (cap & 0xff); i++) {
+		u64 bank = rdmsr(MSR_IA32_MC0_STATUS + 4 * i);
+		if (bank >> 63)		/* VAL: this bank logged an error */
+			panic_printf("MC%u_STATUS %016lx\n", i, bank);
+	}
+}
+
+/*
+ * NMI, #DF and #MC: the vectors on IST stacks (asm/ist.h) that always
+ * panic.  Besides the usual dump, say what each one means here and on
+ * which stacks things were, since a bad stack is why they have their own.
+ */
+static void explain_ist_exception(struct pt_regs *regs, unsigned long vector)
+{
+	describe_stack("handler stack", (unsigned long)__builtin_frame_address(0));
+	describe_stack("interrupted RSP", regs->sp);
+	if (vector == 8)
+		explain_double_fault(regs);
+	else if (vector == 2)
+		panic_puts("NMI: none is expected (no watchdog, no other CPU; QEMU's "
+			   "monitor command `nmi` sends one), so any NMI is fatal\n");
+	else if (vector == 18)
+		explain_machine_check();
+}
+
 __noreturn static void die(struct pt_regs *regs, unsigned long vector, unsigned long error)
 {
 	asm volatile("cli");
+	/* An exception while reporting one (a wild frame pointer in the
+	 * backtrace, an NMI now) must not start a second dump on top of the
+	 * first or loop: one line, and stop. */
+	static int dying;
+	if (dying++) {
+		panic_printf("\nKernel panic: exception %lu (%s) while reporting a panic, RIP:\n",
+			     vector, vector < 32 && exc_names[vector] ? exc_names[vector] : "?");
+		dump_symbol(regs->ip, panic_puts);
+		panic_finish();
+	}
 	panic_printf("\nKernel panic: exception %lu (%s) in %s mode, error code 0x%lx\n",
 		     vector, vector < 32 && exc_names[vector] ? exc_names[vector] : "?",
 		     user_mode(regs) ? "user" : "kernel", error);
@@ -55,6 +136,8 @@ __noreturn static void die(struct pt_regs *regs, unsigned long vector, unsigned 
 	struct task *t = current;
 	if (t)
 		panic_printf("task: pid %d (%s)\n", t->pid, t->comm);
+	if (vector == 2 || vector == 8 || vector == 18)
+		explain_ist_exception(regs, vector);
 	panic_puts("RIP is:\n");
 	dump_symbol(regs->ip, panic_puts);
 	if (!user_mode(regs))
@@ -64,6 +147,11 @@ __noreturn static void die(struct pt_regs *regs, unsigned long vector, unsigned 
 
 static void do_exception(struct pt_regs *regs, unsigned long vector, unsigned long error)
 {
+	/* NMI, #DF and #MC, from either mode, are never recovered from
+	 * (docs/exceptions.md): report at once, before any other handling
+	 * that could touch the stack or memory that may be the problem. */
+	if (vector == 2 || vector == 8 || vector == 18)
+		die(regs, vector, error);
 	if (vector == 14) {
 		unsigned long addr = read_cr2();
 		/* Demand paging: first touch of a mapped user page, from user
@@ -100,8 +188,6 @@ static void do_exception(struct pt_regs *regs, unsigned long vector, unsigned lo
 			return;
 		die(regs, vector, error);
 	}
-	if (vector == 2 || vector == 8 || vector == 18)
-		die(regs, vector, error);
 	int sig = exc_signal[vector] ? exc_signal[vector] : 11;
 	printk("pid %d (%s): exception %lu (%s) at ip %lx -> signal %d\n", current->pid,
 	       current->comm, vector, exc_names[vector] ? exc_names[vector] : "?",

@@ -12,6 +12,15 @@
 #define STATS_SYSRETQ 0
 #define STATS_SYSRETL 8
 #define ENOSYS_VAL 38
+/*
+ * espfix (arch/x86/kernel/espfix.c): ESPFIX_STACK_SIZE bytes mapped at the
+ * start of every 64 KiB slot of a 4 GiB region, all slots the same pages,
+ * so a stack address can carry any user ESP's bits 16-31.  IRET frames go
+ * at the top of the slot.
+ */
+#define ESPFIX_BASE 0xffffff0000000000
+#define ESPFIX_STACK_SIZE 0x4000
+#define ESPFIX_FRAME (ESPFIX_BASE + ESPFIX_STACK_SIZE - 40)
 #define X86_EFLAGS_FIXED_VAL 0x2
 #define X86_EFLAGS_TF_VAL 0x100
 #define X86_EFLAGS_IF_VAL 0x200

@@ -50,6 +50,9 @@ static inline void halt(void) { asm volatile("hlt"); }
 #define MSR_IA32_SYSENTER_CS 0x174
 #define MSR_IA32_SYSENTER_ESP 0x175
 #define MSR_IA32_SYSENTER_EIP 0x176
+#define MSR_IA32_MCG_CAP 0x179
+#define MSR_IA32_MCG_STATUS 0x17a
+#define MSR_IA32_MC0_STATUS 0x401	/* bank i: MC0_STATUS + 4 * i */
 #define EFER_SCE (1UL << 0)
 #define EFER_LME (1UL << 8)
 #define EFER_NXE (1UL << 11)
@@ -59,6 +62,7 @@ static inline void halt(void) { asm volatile("hlt"); }
 #define X86_CR0_TS (1UL << 3)
 #define X86_CR0_NE (1UL << 5)
 #define X86_CR0_WP (1UL << 16)
+#define X86_CR4_MCE (1UL << 6)
 #define X86_CR4_OSFXSR (1UL << 9)
 #define X86_CR4_OSXMMEXCPT (1UL << 10)
 #define X86_CR4_UMIP (1UL << 11)

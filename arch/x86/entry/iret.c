@@ -1,0 +1,92 @@
+/*
+ * The IRET way back to user mode, where it needs C: the espfix stack, and
+ * what happens when the CPU refuses the frame.  docs/segments.md tells why.
+ *
+ * sigreturn and ptrace may hand the exit path any RPL-3 selector in CS and
+ * SS.  The kernel does not try to predict what the CPU accepts (an LDT can
+ * hold 16-bit, not-present or expand-down segments): it lets the IRET
+ * judge.  A refused IRET faults in kernel mode, with the user's general
+ * registers already restored and the IRET frame at the faulting RSP; the
+ * task must see that fault as its own, taken at the instruction it was
+ * returning to.  entry_stack_fixup() rebuilds that user-mode frame on the
+ * task's stack, and the exception is then handled like any other from user
+ * mode: SIGSEGV (#GP) or SIGBUS (#NP, #SS) with the selector as error code.
+ */
+#include <xentry/kernel.h>
+#include <xentry/mm.h>
+#include <xentry/sched.h>
+#include <xentry/vm.h>
+#include <asm/entry.h>
+#include <asm/ptrace.h>
+#include <asm/x86.h>
+
+extern char iret_to_user[], iret_to_user_espfix[];
+
+static bool is_user_iret(unsigned long ip)
+{
+	return ip == (unsigned long)iret_to_user || ip == (unsigned long)iret_to_user_espfix;
+}
+
+/*
+ * Called by every exception and IRQ entry before anything else, on the
+ * stack the CPU chose; returns where the frame must be from now on.
+ *  - a fault of a user IRET: a user-mode frame on the task stack;
+ *  - a user-mode entry through an IST vector (#DB, NMI, #MC, #DF): the same
+ *    frame moved to the task stack, since handling it may sleep or send a
+ *    signal, and the IST stack is shared by every task;
+ *  - anything else: regs itself.
+ */
+struct pt_regs *entry_stack_fixup(struct pt_regs *regs, unsigned long vector)
+{
+	struct pt_regs *top = (struct pt_regs *)percpu0.kernel_rsp - 1;
+	if (!user_mode(regs)) {
+		/* Only #GP, #NP and #SS come from a refused IRET; anything
+		 * else at that address (an NMI) is a kernel event. */
+		if (!is_user_iret(regs->ip) || vector < 11 || vector > 13)
+			return regs;
+		/* The general registers are the user's (restored before the
+		 * iretq); the rest is the IRET frame.  Read everything before
+		 * writing: the new frame overlaps this one when the IRET ran
+		 * on the task stack. */
+		struct pt_regs u = *regs;
+		const unsigned long *frame = (const unsigned long *)regs->sp;
+		u.ip = frame[0], u.cs = frame[1], u.flags = frame[2];
+		u.sp = frame[3], u.ss = frame[4];
+		*top = u;
+		return top;
+	}
+	if (regs != top)
+		*top = *regs;
+	return top;
+}
+
+/*
+ * The espfix stack: ESPFIX_STACK_SIZE bytes of pages mapped at the start of
+ * each of the 65536 64-KiB slots of [ESPFIX_BASE, ESPFIX_BASE + 4 GiB).  One
+ * page table serves a whole 2 MiB (its entries repeat every 16), one page
+ * directory a whole GiB (every entry the same table), and four PDPT entries
+ * the 4 GiB: five pages of tables in all, made once at boot before the
+ * first address space copies the kernel half.
+ */
+#define PTE_P 1UL
+#define PTE_W 2UL
+#define PTE_G (1UL << 8)
+#define PTE_NX (1UL << 63)
+
+void espfix_init(void)
+{
+	unsigned int pages = ESPFIX_STACK_SIZE / PAGE_SIZE;
+	u8 *stack = alloc_pages(pages);
+	u64 *pt = alloc_page(), *pd = alloc_page(), *pdpt = alloc_page();
+	if (!stack || !pt || !pd || !pdpt)
+		panic("espfix: out of memory");
+	u64 nx = boot_cpu.nx ? PTE_NX : 0;
+	for (int i = 0; i < 512; i++) {
+		if (i % 16 < pages)
+			pt[i] = __pa(stack + (i % 16) * PAGE_SIZE) | PTE_P | PTE_W | PTE_G | nx;
+		pd[i] = __pa(pt) | PTE_P | PTE_W;
+	}
+	for (int i = 0; i < 4; i++)
+		pdpt[i] = __pa(pd) | PTE_P | PTE_W;
+	kernel_pml4[(ESPFIX_BASE >> 39) & 511] = __pa(pdpt) | PTE_P | PTE_W;
+}

@@ -1,0 +1,39 @@
+/*
+ * Interrupt stack table: which exceptions switch to a stack of their own,
+ * and that stack's size.  Plain #defines so that the entry asm can include
+ * this too.  docs/exceptions.md explains each choice.
+ *
+ * The numbers are what an IDT gate's 3-bit IST field holds: 1-7 select
+ * TSS.ist[n - 1]; 0 means "no switch, push on the current stack" (or on
+ * TSS.rsp0 when coming from user mode).
+ */
+#ifndef ASM_IST_H
+#define ASM_IST_H
+
+#define IST_DF 1	/* #DF: the kernel stack may be the reason we are here */
+#define IST_NMI 2	/* NMI: may arrive before SYSCALL's prologue switched stacks */
+#define IST_MC 3	/* #MC: same window as NMI */
+#define IST_DB 4	/* #DB: allocated, but its gate does not use it yet */
+#define IST_COUNT 4	/* stacks allocated, IST 1..IST_COUNT */
+#define IST_MAX 7	/* what the TSS has room for */
+
+/*
+ * Each IST stack: 4 pages, like a task's kernel stack.  die() with its
+ * register dump and backtrace is the deepest thing that runs on one; it
+ * needs well under half of this.
+ */
+#define IST_STACK_PAGES 4
+#define IST_STACK_SIZE (IST_STACK_PAGES * 4096)
+
+/*
+ * The IST index #DB's gate uses: 0 for now, so #DB still lands on the
+ * current (or, from user mode, the task's) stack.  Switching it to IST_DB
+ * is a one-line change here, but only safe once entry_64.S moves a #DB
+ * frame that came from user mode off the IST stack onto the task's stack
+ * before calling C: do_interrupt may sleep or deliver a signal on the way
+ * out, and a second #DB would then reuse the same IST stack from its top
+ * and overwrite the first frame.
+ */
+#define DB_GATE_IST 0
+
+#endif
