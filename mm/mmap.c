@@ -194,6 +194,24 @@ unsigned long vma_find_free(struct mm *mm, unsigned long len)
 	return 0;
 }
 
+/* MAP_32BIT for 64-bit tasks: the lowest free range in [1 GiB, 2 GiB), as
+ * Linux without address randomisation places it (code that must run from
+ * a 32-bit segment, or a JIT wanting rel32 reach). */
+static unsigned long vma_find_free_32bit(struct mm *mm, unsigned long len)
+{
+	unsigned long start = 0x40000000UL, end = 0x80000000UL;
+	while (start + len <= end) {
+		struct vma *clash = NULL;
+		for (struct vma *v = mm->vmas; v && !clash; v = v->next)
+			if (v->start < start + len && start < v->end)
+				clash = v;	/* the lowest overlapping one */
+		if (!clash)
+			return start;
+		start = clash->end;
+	}
+	return 0;
+}
+
 static int fill_page(struct mm *mm, struct vma *v, unsigned long va)
 {
 	void *page = alloc_page();
@@ -262,6 +280,7 @@ int handle_user_page_fault(unsigned long addr, unsigned long error)
 #define MAP_SHARED_VALIDATE 0x03
 #define MAP_TYPE 0x0f
 #define MAP_FIXED 0x10
+#define MAP_32BIT 0x40
 #define MAP_ANONYMOUS 0x20
 #define MAP_FIXED_NOREPLACE 0x100000
 
@@ -299,8 +318,9 @@ long do_mmap(unsigned long addr, unsigned long len, unsigned long prot,
 			goto out;
 	} else {
 		addr = ALIGN_UP(addr, PAGE_SIZE);
+		bool low = (flags & MAP_32BIT) && !current->is32;
 		if (addr < MMAP_MIN_ADDR || addr + len > mm->limit || !range_free(mm, addr, addr + len))
-			addr = vma_find_free(mm, len);
+			addr = low ? vma_find_free_32bit(mm, len) : vma_find_free(mm, len);
 		ret = -ENOMEM;
 		if (!addr)
 			goto out;

@@ -162,14 +162,13 @@ common_interrupt:
 	PUSH_REGS_BELOW_DI
 	/* The frame may sit on an IST or the espfix stack, where nothing may
 	 * sleep: entry_stack_fixup moves it to the task stack when it stands
-	 * for user mode.  The vector waits in rbx (saved in the frame). */
-	movq	%rdi, %rbx
+	 * for user mode, and gives back (frame, vector) in rax:rdx. */
+	movq	%rdi, %rsi
 	movq	%rsp, %rdi
-	movq	%rbx, %rsi
 	call	entry_stack_fixup
 	movq	%rax, %rsp
 	movq	%rax, %rdi
-	movq	%rbx, %rsi
+	movq	%rdx, %rsi
 	call	do_interrupt
 	testb	$3, PTREGS_CS(%rsp)
 	jnz	return_to_user_iret

@@ -27,23 +27,29 @@ static bool is_user_iret(unsigned long ip)
 	return ip == (unsigned long)iret_to_user || ip == (unsigned long)iret_to_user_espfix;
 }
 
+struct entry_fixup {
+	struct pt_regs *regs;
+	unsigned long vector;
+};
+
 /*
  * Called by every exception and IRQ entry before anything else, on the
- * stack the CPU chose; returns where the frame must be from now on.
+ * stack the CPU chose; returns where the frame must be from now on, and
+ * the vector to handle.
  *  - a fault of a user IRET: a user-mode frame on the task stack;
  *  - a user-mode entry through an IST vector (#DB, NMI, #MC, #DF): the same
  *    frame moved to the task stack, since handling it may sleep or send a
  *    signal, and the IST stack is shared by every task;
  *  - anything else: regs itself.
  */
-struct pt_regs *entry_stack_fixup(struct pt_regs *regs, unsigned long vector)
+struct entry_fixup entry_stack_fixup(struct pt_regs *regs, unsigned long vector)
 {
 	struct pt_regs *top = (struct pt_regs *)percpu0.kernel_rsp - 1;
 	if (!user_mode(regs)) {
 		/* Only #GP, #NP and #SS come from a refused IRET; anything
 		 * else at that address (an NMI) is a kernel event. */
 		if (!is_user_iret(regs->ip) || vector < 11 || vector > 13)
-			return regs;
+			return (struct entry_fixup){ regs, vector };
 		/* The general registers are the user's (restored before the
 		 * iretq); the rest is the IRET frame.  Read everything before
 		 * writing: the new frame overlaps this one when the IRET ran
@@ -52,12 +58,17 @@ struct pt_regs *entry_stack_fixup(struct pt_regs *regs, unsigned long vector)
 		const unsigned long *frame = (const unsigned long *)regs->sp;
 		u.ip = frame[0], u.cs = frame[1], u.flags = frame[2];
 		u.sp = frame[3], u.ss = frame[4];
+		/* Linux's espfix stack is read-only, so a refused IRET from it
+		 * double-faults, and Linux reports every one as #GP(0): the
+		 * same here, whatever the CPU said. */
+		if (regs->ip == (unsigned long)iret_to_user_espfix)
+			vector = 13, u.orig_ax = 0;
 		*top = u;
-		return top;
+		return (struct entry_fixup){ top, vector };
 	}
 	if (regs != top)
 		*top = *regs;
-	return top;
+	return (struct entry_fixup){ top, vector };
 }
 
 /*

@@ -5,7 +5,7 @@
  */
 #ifndef ASM_DESC_H
 #define ASM_DESC_H
-#include <xentry/types.h>
+#include <xentry/kernel.h>
 
 /* The bit after `useable` is `lm` in x86-64's header and padding in
  * i386's; Linux never lets it make a 64-bit segment, so it is ignored. */
@@ -54,15 +54,16 @@ static inline u64 user_desc_encode(const struct user_desc *u)
 static inline void user_desc_decode(u64 d, u32 idx, struct user_desc *u)
 {
 	u32 lo = d, hi = d >> 32;
-	*u = (struct user_desc){
-		.entry_number = idx,
-		.base_addr = (lo >> 16) | ((hi & 0xff) << 16) | (hi & 0xff000000),
-		.limit = (lo & 0xffff) | (hi & 0xf0000),
-		.seg_32bit = (hi >> 22) & 1, .contents = (hi >> 10) & 3,
-		.read_exec_only = !((hi >> 9) & 1), .limit_in_pages = (hi >> 23) & 1,
-		.seg_not_present = !((hi >> 15) & 1), .useable = (hi >> 20) & 1,
-		.lm = (hi >> 21) & 1,
-	};
+	/* memset first: the bits after `lm` go to the user too, and a
+	 * compound literal need not clear padding. */
+	memset(u, 0, sizeof(*u));
+	u->entry_number = idx;
+	u->base_addr = (lo >> 16) | ((hi & 0xff) << 16) | (hi & 0xff000000);
+	u->limit = (lo & 0xffff) | (hi & 0xf0000);
+	u->seg_32bit = (hi >> 22) & 1, u->contents = (hi >> 10) & 3;
+	u->read_exec_only = !((hi >> 9) & 1), u->limit_in_pages = (hi >> 23) & 1;
+	u->seg_not_present = !((hi >> 15) & 1), u->useable = (hi >> 20) & 1;
+	u->lm = (hi >> 21) & 1;
 }
 
 /* The base address a code/data descriptor gives its segment. */
