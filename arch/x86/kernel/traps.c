@@ -81,13 +81,17 @@ static void explain_machine_check(void)
 	if (!(boot_cpu.feat_1_edx & (1u << 14)))
 		return;
 	u64 cap = rdmsr(MSR_IA32_MCG_CAP), st = rdmsr(MSR_IA32_MCG_STATUS);
-	panic_printf("MCG_STATUS %016lx: RIPV=%d (0: RIP is not a place to resume) EIPV=%d "
-		     "(1: RIP is the culprit) MCIP=%d\n", st, (int)(st & 1),
+	panic_printf("MCG_STATUS %016lx: RIPV=%d EIPV=%d MCIP=%d (RIPV=0: RIP is no place "
+		     "to resume; EIPV=1: RIP's instruction caused it)\n", st, (int)(st & 1),
 		     (int)((st >> 1) & 1), (int)((st >> 2) & 1));
 	for (unsigned int i = 0; i < (cap & 0xff); i++) {
 		u64 bank = rdmsr(MSR_IA32_MC0_STATUS + 4 * i);
-		if (bank >> 63)		/* VAL: this bank logged an error */
-			panic_printf("MC%u_STATUS %016lx\n", i, bank);
+		if (!(bank >> 63))		/* VAL: this bank logged an error */
+			continue;
+		panic_printf("MC%u_STATUS %016lx\n", i, bank);
+		if (bank & (1UL << 58))		/* ADDRV: MCi_ADDR holds the address */
+			panic_printf("MC%u_ADDR   %016lx\n", i,
+				     rdmsr(MSR_IA32_MC0_STATUS + 4 * i + 1));
 	}
 }
 

@@ -13,7 +13,7 @@
 #define IST_DF 1	/* #DF: the kernel stack may be the reason we are here */
 #define IST_NMI 2	/* NMI: may arrive before SYSCALL's prologue switched stacks */
 #define IST_MC 3	/* #MC: same window as NMI */
-#define IST_DB 4	/* #DB: allocated, but its gate does not use it yet */
+#define IST_DB 4	/* #DB: TF and breakpoints in the kernel's entry windows */
 #define IST_COUNT 4	/* stacks allocated, IST 1..IST_COUNT */
 #define IST_MAX 7	/* what the TSS has room for */
 
@@ -26,14 +26,12 @@
 #define IST_STACK_SIZE (IST_STACK_PAGES * 4096)
 
 /*
- * The IST index #DB's gate uses: 0 for now, so #DB still lands on the
- * current (or, from user mode, the task's) stack.  Switching it to IST_DB
- * is a one-line change here, but only safe once entry_64.S moves a #DB
- * frame that came from user mode off the IST stack onto the task's stack
- * before calling C: do_interrupt may sleep or deliver a signal on the way
- * out, and a second #DB would then reuse the same IST stack from its top
- * and overwrite the first frame.
+ * #DB runs on its own stack too, as on Linux: a hardware breakpoint or TF
+ * can fire in the SYSCALL window too.  A #DB from user mode (single-step)
+ * is moved off the IST onto the task's stack before any C handler runs
+ * (entry_stack_fixup, arch/x86/entry/iret.c): its handler may sleep or
+ * deliver a signal, and the next #DB would reuse the IST from its top.
  */
-#define DB_GATE_IST 0
+#define DB_GATE_IST IST_DB
 
 #endif

@@ -52,7 +52,7 @@ static inline void halt(void) { asm volatile("hlt"); }
 #define MSR_IA32_SYSENTER_EIP 0x176
 #define MSR_IA32_MCG_CAP 0x179
 #define MSR_IA32_MCG_STATUS 0x17a
-#define MSR_IA32_MC0_STATUS 0x401	/* bank i: MC0_STATUS + 4 * i */
+#define MSR_IA32_MC0_STATUS 0x401	/* bank i: + 4 * i; its MCi_ADDR is the next MSR */
 #define EFER_SCE (1UL << 0)
 #define EFER_LME (1UL << 8)
 #define EFER_NXE (1UL << 11)
