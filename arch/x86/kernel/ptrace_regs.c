@@ -85,10 +85,13 @@ long ptrace_putreg64(struct task *t, unsigned long off, unsigned long v)
 	case 176:
 		if (v >= TASK_SIZE_MAX)
 			return -EIO;
+		/* Only the base: a selector in FS/GS still decides the base
+		 * the task runs with (Linux's x86_fsbase_write_task), and a
+		 * SETREGS that writes back what GETREGS read changes nothing. */
 		if (off == 168)
-			t->fsbase = v, t->fsindex = 0;
+			t->fsbase = v;
 		else
-			t->gsbase = v, t->gsindex = 0;
+			t->gsbase = v;
 		return 0;
 	case 184: case 192: case 200: case 208:
 		v = (u16)v;

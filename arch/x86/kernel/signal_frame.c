@@ -393,6 +393,11 @@ static void set_blocked(u64 mask)
 	recalc_sigpending(t);
 }
 
+static u16 rpl3(u16 sel)
+{
+	return sel <= 3 ? sel : sel | 3;
+}
+
 /* i386 frames restore SS as written: Linux's force_valid_ss is only for
  * 64-bit frames. */
 static int restore_sc32(struct pt_regs *regs, const struct sigcontext32 *sc)
@@ -401,10 +406,11 @@ static int restore_sc32(struct pt_regs *regs, const struct sigcontext32 *sc)
 	regs->bx = sc->bx, regs->dx = sc->dx, regs->cx = sc->cx, regs->ax = sc->ax;
 	regs->ip = sc->ip, regs->cs = sc->cs, regs->ss = sc->ss;
 	regs->flags = (regs->flags & ~FIX_EFLAGS) | (sc->flags & FIX_EFLAGS);
-	/* Any RPL-3 selector, GDT or LDT; one the CPU would refuse becomes
-	 * 0, as Linux's segment-load fixups make it. */
-	u16 ds = usable_data_sel(sc->ds | 3), es = usable_data_sel(sc->es | 3);
-	u16 fs = usable_data_sel(sc->fs | 3), gs = usable_data_sel(sc->gs | 3);
+	/* Any selector, GDT or LDT, with RPL 3 forced on all but the null
+	 * ones (0-3 stay as written); one the CPU would refuse becomes 0, as
+	 * Linux's segment-load fixups make it. */
+	u16 ds = usable_data_sel(rpl3(sc->ds)), es = usable_data_sel(rpl3(sc->es));
+	u16 fs = usable_data_sel(rpl3(sc->fs)), gs = usable_data_sel(rpl3(sc->gs));
 	load_user_data_segs(ds, es, fs, gs);
 	current->fsindex = fs, current->gsindex = gs;
 	sanitize_user_regs(regs, true);
