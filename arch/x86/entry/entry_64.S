@@ -149,6 +149,8 @@ idt_stub_\vec:
 common_interrupt:
 	testb	$3, 24(%rsp)			/* CS: vector, error, ip, cs */
 	jnz	1f
+	testl	$X86_EFLAGS_VM_VAL, 32(%rsp)	/* flags: TCG's virtual-8086 */
+	jnz	1f
 	/* From kernel mode, GS is the user's only at a user IRET, which
 	 * runs after the swapgs. */
 	cmpq	$iret_to_user, 16(%rsp)

@@ -11,6 +11,7 @@
 #include <xentry/vm.h>
 #include <asm/ptrace.h>
 #include <asm/x86.h>
+#include <asm/desc.h>
 
 void panic_puts(const char *s);
 void panic_printf(const char *fmt, ...);
@@ -218,6 +219,26 @@ void do_interrupt(struct pt_regs *regs, unsigned long vector)
 	 * in a system call" to the signal code's restart logic, as on Linux. */
 	unsigned long error = regs->orig_ax;
 	regs->orig_ax = -1;
+	/*
+	 * Virtual-8086 mode does not exist in long mode: a real CPU refuses an
+	 * IRET that sets VM.  QEMU's TCG (7.2) honours it at CPL 3 and runs
+	 * the task as if in vm86, with any CS and real-mode data segments.
+	 * Whatever entered the kernel from there, the task must never be
+	 * returned to that state: it gets a 32-bit user frame, its data
+	 * selectors from before (vm86 left real-mode bases in them) and a
+	 * SIGSEGV, as the IRET's #GP would have given.
+	 */
+	if (unlikely(regs->flags & X86_EFLAGS_VM)) {
+		struct task *t = current;
+		printk("pid %d (%s): entry from virtual-8086 mode (vector %lu) -> signal 11\n",
+		       t->pid, t->comm, vector);
+		regs->flags &= ~X86_EFLAGS_VM;
+		regs->cs = USER32_CS, regs->ss = USER_DS;
+		load_user_data_segs(USER_DS, USER_DS, t->fsindex, t->gsindex);
+		force_sig_trap(SIGSEGV, SI_KERNEL, 0, 13, 0);
+		exit_to_user_mode(regs);
+		return;
+	}
 	if (vector < 32)
 		do_exception(regs, vector, error);
 	else

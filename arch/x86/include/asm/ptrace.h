@@ -76,9 +76,12 @@ _Static_assert(sizeof(struct pt_regs) == PTREGS_SIZE, "pt_regs size");
 #define X86_EFLAGS_AC 0x00040000UL
 #define X86_EFLAGS_ID 0x00200000UL
 
+/* From user mode: CS with a nonzero RPL (the kernel's is 0), or the VM
+ * flag, which only QEMU's TCG lets a user set in long mode (see
+ * do_interrupt) and whose CS may then have any RPL. */
 static inline bool user_mode(const struct pt_regs *regs)
 {
-	return (regs->cs & 3) == 3;
+	return (regs->cs & 3) || (regs->flags & X86_EFLAGS_VM);
 }
 #endif
 #endif
