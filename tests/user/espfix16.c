@@ -29,6 +29,7 @@
 #define _GNU_SOURCE /* REG_* names in <ucontext.h> */
 #include "ktap.h"
 #include "sys.h"
+#include "child_report.h"
 #include <asm/ldt.h>
 #include <sys/mman.h>
 #include <sys/time.h>
@@ -51,46 +52,11 @@ struct shared {
 	unsigned long mism, first_bad, left;
 };
 static struct shared shared_buf, *sh = &shared_buf;
-static int report_fd = -1;	/* child: the pipe's write end */
 
-/*
- * Run fn(arg) in a forked child like run_in_child(); when fn returns, the
- * child writes *sh to a pipe in one raw write (async-signal-safe, far below
- * PIPE_BUF) and exits with fn's value.  The parent starts from a zeroed *sh
- * and copies the child's *sh in if a whole one arrived; a child killed by a
- * signal leaves it zero.
- */
+/* Run fn(arg) in a forked child that reports *sh back (child_report.h). */
 static int run_reporting(int (*fn)(void *), void *arg)
 {
-	struct shared got;
-	int p[2], status;
-	size_t n = 0;
-	ssize_t r;
-	memset(sh, 0, sizeof(*sh));
-	if (pipe(p) != 0)
-		return -1;
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(p[0]);
-		close(p[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		close(p[0]);
-		report_fd = p[1];
-		int code = fn(arg);
-		SC(SYS_write, report_fd, sh, sizeof(*sh));
-		_exit(code & 0xff);
-	}
-	close(p[1]);
-	if (waitpid(pid, &status, 0) != pid)
-		status = -1;
-	while (n < sizeof(got) && (r = read(p[0], (char *)&got + n, sizeof(got) - n)) > 0)
-		n += (size_t)r;
-	close(p[0]);
-	if (n == sizeof(got))
-		*sh = got;
-	return status;
+	return run_reporting_into(fn, arg, sh, sizeof(*sh));
 }
 static unsigned char *seg16_base;
 static unsigned long want_sp, want_ss;

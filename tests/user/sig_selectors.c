@@ -35,6 +35,7 @@
 #define _GNU_SOURCE /* REG_* names in <ucontext.h> */
 #include "ktap.h"
 #include "sys.h"
+#include "child_report.h"
 #include <asm/ldt.h>
 #include <ucontext.h>
 
@@ -167,53 +168,18 @@ struct shared {
 	unsigned short before[6];
 };
 static struct shared shared_buf, *sh = &shared_buf;
-static int report_fd = -1;	/* child: the pipe's write end */
 static const struct scase *cur;
 
-/* The child's report: one raw write, async-signal-safe, far below PIPE_BUF. */
+/* The child's report from paths that do not return to run_reporting. */
 static void report(void)
 {
-	SC(SYS_write, report_fd, sh, sizeof(*sh));
+	child_report_send(sh, sizeof(*sh));
 }
 
-/*
- * Run fn(arg) in a forked child like run_in_child(), the child reporting
- * *sh before it exits (fn returns, fault() gives up, cs_exit_stub,
- * run_compat_kill).  The parent starts from a zeroed *sh and copies the
- * child's *sh in if a whole one arrived; a child killed by a signal leaves
- * it zero.
- */
+/* Run fn(arg) in a forked child that reports *sh back (child_report.h). */
 static int run_reporting(int (*fn)(void *), void *arg)
 {
-	struct shared got;
-	int p[2], status;
-	size_t n = 0;
-	ssize_t r;
-	memset(sh, 0, sizeof(*sh));
-	if (pipe(p) != 0)
-		return -1;
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(p[0]);
-		close(p[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		close(p[0]);
-		report_fd = p[1];
-		int code = fn(arg);
-		report();
-		_exit(code & 0xff);
-	}
-	close(p[1]);
-	if (waitpid(pid, &status, 0) != pid)
-		status = -1;
-	while (n < sizeof(got) && (r = read(p[0], (char *)&got + n, sizeof(got) - n)) > 0)
-		n += (size_t)r;
-	close(p[0]);
-	if (n == sizeof(got))
-		*sh = got;
-	return status;
+	return run_reporting_into(fn, arg, sh, sizeof(*sh));
 }
 
 #ifdef __x86_64__
@@ -260,7 +226,7 @@ static void usr1(int sig, siginfo_t *si, void *ucv)
 	if (cur->jump) {
 		g[REG_IP] = (greg_t)cs_exit_stub;
 		/* What cs_exit_stub writes: all in 32 bits (static, non-PIE). */
-		g[REG_SI_] = report_fd;
+		g[REG_SI_] = child_report_fd;
 		g[REG_DI_] = (greg_t)(unsigned long)sh;
 		g[REG_BP_] = sizeof(*sh);
 	}
@@ -390,7 +356,7 @@ static int compat_child(void *arg)
 	sa.sa_flags = SA_SIGINFO;
 	sa.sa_sigaction = usr1;
 	sigaction(SIGUSR1, &sa, NULL);
-	run_compat_kill(SC(SYS_getpid), SIGUSR1, low_stack + sizeof(low_stack), report_fd, sh,
+	run_compat_kill(SC(SYS_getpid), SIGUSR1, low_stack + sizeof(low_stack), child_report_fd, sh,
 			sizeof(*sh));
 	return 3;
 }
