@@ -112,9 +112,12 @@ static long do_fork(unsigned long flags, unsigned long newsp, int __user *parent
 	if (traced)
 		ptrace_event(event, pid);
 	if (flags & CLONE_VFORK) {
+		/* Woken by the child's exec or exit.  A signal waits until then
+		 * (only SIGKILL ends the wait), as on Linux; with sleep_on a
+		 * pending signal made this loop spin and hung the machine. */
 		c->vfork_parent_waiting = true;
-		while (c->vfork_parent_waiting)
-			sleep_on(c);	/* woken by the child's exec or exit */
+		while (c->vfork_parent_waiting && !sleep_on_killable(c))
+			;
 	}
 	return pid;
 }

@@ -55,6 +55,25 @@ int sleep_on(const void *chan)
 	return signal_pending(t) ? -ERESTARTSYS : 0;
 }
 
+/*
+ * Sleep until woken, whatever signals arrive, unless the task is being
+ * killed (Linux's TASK_KILLABLE): for waits that cannot end half-way, such
+ * as a vfork parent's.  Other signals stay pending for the way out.
+ * sleep_on() would return at once with any signal pending, and a caller
+ * looping on it would spin with interrupts off.  Returns -EINTR on SIGKILL.
+ */
+int sleep_on_killable(const void *chan)
+{
+	struct task *t = current;
+	if (t->sig_pending & SIGMASK(SIGKILL))
+		return -EINTR;
+	t->wchan = chan;
+	t->state = TASK_SLEEPING;
+	schedule();
+	t->wchan = NULL;
+	return (t->sig_pending & SIGMASK(SIGKILL)) ? -EINTR : 0;
+}
+
 static int timer_chan;
 
 int sleep_until(u64 deadline_ns)

@@ -117,6 +117,7 @@ struct task *find_task(pid_t pid);
  * no lost-wakeup window between testing a condition and sleeping.
  */
 int sleep_on(const void *chan);
+int sleep_on_killable(const void *chan);	/* only SIGKILL ends it */
 void wakeup(const void *chan);
 /* Sleep until the monotonic clock reaches deadline_ns (or a signal). */
 int sleep_until(u64 deadline_ns);
