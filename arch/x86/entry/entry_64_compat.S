@@ -26,10 +26,11 @@
 	cmpl	$0xffffe000 - 4, %r11d
 	ja	\slow
 	STAC
-771:	movl	(%r11), %r11d
+	/* The load the exception table fixes up (a bad user stack). */
+781:	movl	(%r11), %r11d
 	CLAC
 	.pushsection __ex_table, "a"
-	.quad 771b, 772f
+	.quad 781b, 772f
 	.popsection
 	movq	%r11, PTREGS_BP(%rsp)
 	movq	vdso32_fixed_landing_pad(%rip), %r11
