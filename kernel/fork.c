@@ -61,6 +61,13 @@ static long do_fork(unsigned long flags, unsigned long newsp, int __user *parent
 	c->sid = p->sid;
 	c->parent = (flags & CLONE_PARENT) && p->parent ? p->parent : p;
 	c->sig_blocked = p->sig_blocked;
+	/* The alternate signal stack is inherited, as on Linux, except by a
+	 * task that shares the memory and runs at the same time (it would
+	 * share the stack too). */
+	if ((flags & (CLONE_VM | CLONE_VFORK)) != CLONE_VM) {
+		c->sas_ss_sp = p->sas_ss_sp, c->sas_ss_size = p->sas_ss_size;
+		c->sas_ss_flags = p->sas_ss_flags;
+	}
 	memcpy(c->sigaction, p->sigaction, sizeof(c->sigaction));
 	memcpy(c->rlim, p->rlim, sizeof(c->rlim));
 	memcpy(c->tls, p->tls, sizeof(c->tls));

@@ -265,17 +265,38 @@ static void test_overflow(void)
 		ktap_diag("child %s after %d levels", status_str(st, b, sizeof(b)), depth);
 }
 
+/* fork and vfork children inherit the alternate stack (only a thread,
+ * CLONE_VM without CLONE_VFORK, starts without one). */
+static void test_inherited(void)
+{
+	stack_t ss = { .ss_sp = alt, .ss_size = ALT_SIZE }, got;
+	sigaltstack(&ss, NULL);
+	for (int v = 0; v < 2; v++) {
+		pid_t pid = v ? vfork() : fork();
+		if (pid == 0) {
+			int ok = sigaltstack(NULL, &got) == 0 && got.ss_sp == alt &&
+				 got.ss_size == ALT_SIZE && got.ss_flags == 0;
+			_exit(ok ? 0 : 1);
+		}
+		int st = 0;
+		waitpid(pid, &st, 0);
+		ktap_ok(pid > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+			"a %s child has its parent's alternate stack", v ? "vfork" : "fork");
+	}
+}
+
 int main(void)
 {
 	default_signals();
 	no_core_dumps();
 	alt = mmap(NULL, ALT_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ktap_plan(5 + 5 + 2 + 1 + 1 + 1);
+	ktap_plan(5 + 5 + 2 + 1 + 1 + 1 + 2);
 	test_setup();
 	test_onstack();
 	test_normal_stack();
 	test_autodisarm();
 	test_uc_stack_restore();
 	test_overflow();
+	test_inherited();
 	return ktap_finish();
 }
