@@ -144,6 +144,16 @@ bench: deps kernel
 	$(Q)tools/bench $(if $(VARIANTS_BENCH),--variants $(VARIANTS_BENCH)) \
 	    $(if $(filter kvm,$(ACCEL)),--kvm)
 
+# The entry-path fuzzer at scale (docs/fuzzing.md): N rounds of SEED for
+# each ABI, split over JOBS QEMUs; exits non-zero on any kernel failure.
+.PHONY: fuzz
+SEED ?= 1
+N ?= 100000
+JOBS ?= 2
+fuzz: deps kernel
+	$(Q)tools/fuzz --kernel $(BUILD)/xentry.bin --tests $(TESTS_OUT) --seed $(SEED) \
+	    --rounds $(N) --jobs $(JOBS) $(if $(CPU),--cpu $(CPU)) $(if $(APPEND),--append '$(APPEND)')
+
 test-linux: deps tests
 	$(Q)tools/run-tests --linux $$($(MAKE) -s -C tests/user OUT=$(TESTS_OUT) list)
 
