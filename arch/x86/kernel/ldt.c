@@ -35,12 +35,17 @@ extern u64 gdt[];
 /* What the LDTR holds now (NULL: the null selector). */
 static const struct ldt *loaded_ldt;
 
+static void load_null_ldt(void)
+{
+	asm volatile("lldt %w0" : : "r"(0));
+	loaded_ldt = NULL;
+}
+
 /* The reset LDTR (base 0, limit 0xffff) would make LDT selectors index
  * the user's page 0: make it null before any user code runs. */
 void ldt_init(void)
 {
-	asm volatile("lldt %w0" : : "r"(0));
-	loaded_ldt = NULL;
+	load_null_ldt();
 }
 
 void ldt_load(struct mm *mm)
@@ -48,11 +53,11 @@ void ldt_load(struct mm *mm)
 	const struct ldt *l = mm ? mm->ldt : NULL;
 	if (l == loaded_ldt)
 		return;
-	loaded_ldt = l;
 	if (!l) {
-		asm volatile("lldt %w0" : : "r"(0));
+		load_null_ldt();
 		return;
 	}
+	loaded_ldt = l;
 	unsigned long b = (unsigned long)l->entries;
 	unsigned long lim = l->nr_entries * LDT_ENTRY_SIZE - 1;
 	gdt[10] = (lim & 0xffff) | ((b & 0xffffff) << 16) | (LDT_TYPE << 40) |
@@ -81,10 +86,8 @@ static void ldt_release(struct ldt *l)
 	if (!l)
 		return;
 	/* The LDTR caches the descriptor: never leave it on freed memory. */
-	if (l == loaded_ldt) {
-		asm volatile("lldt %w0" : : "r"(0));
-		loaded_ldt = NULL;
-	}
+	if (l == loaded_ldt)
+		load_null_ldt();
 	free_pages(l->entries, l->nr_pages);
 	kfree(l);
 }

@@ -212,6 +212,25 @@ static void do_exception(struct pt_regs *regs, unsigned long vector, unsigned lo
 	}
 }
 
+/*
+ * Virtual-8086 mode does not exist in long mode: a real CPU ignores VM in
+ * a CPL-3 IRET.  QEMU's TCG (7.2) honours it and runs the task as if in
+ * vm86, with any CS and real-mode data segments.  Whatever entered the
+ * kernel from there, the task must never be returned to that state: it
+ * gets a 32-bit user frame, its data selectors from before (vm86 left
+ * real-mode bases in them) and a SIGSEGV, as a #GP would have given.
+ */
+static void leave_vm86(struct pt_regs *regs, unsigned long vector)
+{
+	struct task *t = current;
+	printk("pid %d (%s): entry from virtual-8086 mode (vector %lu) -> signal 11\n",
+	       t->pid, t->comm, vector);
+	regs->flags &= ~X86_EFLAGS_VM;
+	regs->cs = USER32_CS, regs->ss = USER_DS;
+	load_user_data_segs(USER_DS, USER_DS, t->fsindex, t->gsindex);
+	force_sig_trap(SIGSEGV, SI_KERNEL, 0, 13, 0);
+}
+
 /* The C landing of every IDT vector but 0x80. */
 void do_interrupt(struct pt_regs *regs, unsigned long vector)
 {
@@ -219,30 +238,13 @@ void do_interrupt(struct pt_regs *regs, unsigned long vector)
 	 * in a system call" to the signal code's restart logic, as on Linux. */
 	unsigned long error = regs->orig_ax;
 	regs->orig_ax = -1;
-	/*
-	 * Virtual-8086 mode does not exist in long mode: a real CPU refuses an
-	 * IRET that sets VM.  QEMU's TCG (7.2) honours it at CPL 3 and runs
-	 * the task as if in vm86, with any CS and real-mode data segments.
-	 * Whatever entered the kernel from there, the task must never be
-	 * returned to that state: it gets a 32-bit user frame, its data
-	 * selectors from before (vm86 left real-mode bases in them) and a
-	 * SIGSEGV, as the IRET's #GP would have given.
-	 */
-	if (unlikely(regs->flags & X86_EFLAGS_VM)) {
-		struct task *t = current;
-		printk("pid %d (%s): entry from virtual-8086 mode (vector %lu) -> signal 11\n",
-		       t->pid, t->comm, vector);
-		regs->flags &= ~X86_EFLAGS_VM;
-		regs->cs = USER32_CS, regs->ss = USER_DS;
-		load_user_data_segs(USER_DS, USER_DS, t->fsindex, t->gsindex);
-		force_sig_trap(SIGSEGV, SI_KERNEL, 0, 13, 0);
-		exit_to_user_mode(regs);
-		return;
-	}
-	if (vector < 32)
+	bool vm86 = unlikely(regs->flags & X86_EFLAGS_VM);
+	if (vm86)
+		leave_vm86(regs, vector);
+	if (vector >= 32)
+		do_irq(vector - 32);	/* an IRQ still needs its EOI */
+	else if (!vm86)
 		do_exception(regs, vector, error);
-	else
-		do_irq(vector - 32);
 	if (user_mode(regs))
 		exit_to_user_mode(regs);
 }
