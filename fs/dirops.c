@@ -55,7 +55,7 @@ static long do_mkdirat(int dfd, const char __user *upath, mode_t mode)
 		err = -ENOENT;
 	} else {
 		/* mkdir keeps the sticky bit but not set-id bits. */
-		mode = (mode & (S_IRWXUGO | S_ISVTX)) & ~current->umask;
+		mode = (mode & (S_IRWXUGO | S_ISVTX)) & ~current->fs->umask;
 		if (dir->mode & S_ISGID)	/* inode_init_owner(): inherited */
 			mode |= S_ISGID;
 		ino = inode_new(S_IFDIR | mode);

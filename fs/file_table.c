@@ -198,6 +198,16 @@ struct files_struct *files_dup(struct files_struct *old)
 	return fs;
 }
 
+void files_get(struct files_struct *fs)
+{
+	fs->count++;
+}
+
+bool files_shared(const struct files_struct *fs)
+{
+	return fs->count > 1;
+}
+
 void files_put(struct files_struct *fs)
 {
 	if (!fs || --fs->count)
@@ -233,6 +243,12 @@ void files_close_on_exec(struct files_struct *fs)
  */
 int fd_get_inode_for_mmap(int fd, bool want_write_shared, struct inode **out)
 {
+	return fd_get_inode_for_mmap2(fd, want_write_shared, out, NULL);
+}
+
+int fd_get_inode_for_mmap2(int fd, bool want_write_shared, struct inode **out,
+			   bool *writable)
+{
 	struct file *f = fget((unsigned int)fd);
 	int err = 0;
 
@@ -247,6 +263,8 @@ int fd_get_inode_for_mmap(int fd, bool want_write_shared, struct inode **out)
 	if (!err) {
 		inode_get(f->inode);
 		*out = f->inode;
+		if (writable)
+			*writable = (f->fmode & FMODE_WRITE) != 0;
 	}
 	if (f)
 		fput(f);

@@ -16,12 +16,8 @@
 #include <xentry/mm.h>
 #include <xentry/sched.h>
 #include <xentry/uaccess.h>
+#include <xentry/vm.h>
 #include "internal.h"
-
-/* 4 GiB: beyond this a write gets EFBIG (Linux's tmpfs allows far more,
- * but then the page-pointer array alone would be unreasonably large). */
-#define REG_MAX_PAGES (1UL << 20)
-#define REG_MAX_BYTES ((loff_t)(REG_MAX_PAGES << PAGE_SHIFT))
 
 bool fs_unpacking;
 static unsigned long next_ino = 1;	/* the root gets 1, as on Linux */
@@ -62,9 +58,10 @@ void inode_touch(struct inode *ino, bool mtime)
 static void free_data(struct inode *ino)
 {
 	if (S_ISREG(ino->mode)) {
+		/* put, not free: a page may still be mapped somewhere. */
 		for (size_t i = 0; i < ino->u.reg.nslots; i++)
 			if (ino->u.reg.pages[i])
-				free_page(ino->u.reg.pages[i]);
+				put_page(ino->u.reg.pages[i]);
 		if (ino->u.reg.pages)
 			kfree(ino->u.reg.pages);
 	} else if (S_ISDIR(ino->mode)) {
@@ -98,6 +95,22 @@ void inode_put(struct inode *ino)
 	BUG_ON(ino->count == 0);
 	ino->count--;
 	maybe_free(ino);
+}
+
+struct inode *inode_new_shmem(loff_t size)
+{
+	struct inode *ino = inode_new(S_IFREG | 0600);
+
+	if (ino) {
+		ino->anon = true;
+		ino->size = size;
+	}
+	return ino;
+}
+
+struct vma **inode_mmaps(struct inode *ino)
+{
+	return &ino->mmaps;
 }
 
 bool inode_is_reg(const struct inode *ino)
@@ -256,6 +269,21 @@ static void *page_at(struct inode *ino, size_t idx)
 }
 
 /*
+ * The file grows from `from` to `to` without these bytes being written.
+ * Reads must see zeros there, but the old last page may hold anything
+ * past the old EOF: a shared mapping can store into that tail.  (Pages
+ * wholly past EOF never exist: a mapping touching one gets SIGBUS.)
+ */
+static void zero_grown(struct inode *ino, loff_t from, loff_t to)
+{
+	char *page = page_at(ino, (size_t)from >> PAGE_SHIFT);
+	size_t po = (size_t)from & (PAGE_SIZE - 1);
+
+	if (page && to > from)
+		memset(page + po, 0, MIN(PAGE_SIZE - po, (size_t)(to - from)));
+}
+
+/*
  * Copy up to len bytes from offset off; short at EOF.  `user` says buf is
  * a user pointer: then a fault ends the copy (-EFAULT if nothing moved).
  */
@@ -308,6 +336,8 @@ ssize_t reg_write(struct inode *ino, const void *buf, size_t len, loff_t off,
 	err = reserve_slots(ino, (size_t)((off + (loff_t)len + PAGE_SIZE - 1) >> PAGE_SHIFT));
 	if (err)
 		return err;
+	if (off > ino->size)
+		zero_grown(ino, ino->size, off);
 
 	while (done < len) {
 		loff_t pos = off + (loff_t)done;
@@ -323,27 +353,33 @@ ssize_t reg_write(struct inode *ino, const void *buf, size_t len, loff_t off,
 				err = -ENOSPC;
 				break;
 			}
+			/* In the file before the copy: if the source is a
+			 * shared mapping of this very page, its fault must
+			 * find this page rather than add a second one. */
+			ino->u.reg.pages[idx] = page;
+			ino->u.reg.nalloc++;
 			fresh = true;
 		}
 		if (!user) {
 			memcpy(page + po, (const char *)buf + done, n);
 		} else if (copy_from_user(page + po, (const char *)buf + done, n)) {
-			/* Part of the chunk may have landed.  A page we just
-			 * added goes back (it stays a hole); in an old one,
-			 * whatever lies beyond EOF must read back as zeros. */
-			if (fresh) {
-				free_page(page);
-			} else if (pos + (loff_t)n > ino->size) {
+			/* Part of the chunk may have landed: whatever lies
+			 * beyond EOF must read back as zeros.  A page we just
+			 * added goes back (it stays a hole) unless a mapping
+			 * took it meanwhile.  The slot array may have moved
+			 * (a fault can grow it), so index it afresh. */
+			if (pos + (loff_t)n > ino->size) {
 				loff_t lo = MAX(pos, ino->size);
 				memset(page + (lo & (PAGE_SIZE - 1)), 0,
 				       (size_t)(pos + (loff_t)n - lo));
 			}
+			if (fresh && page_count(page) == 1) {
+				ino->u.reg.pages[idx] = NULL;
+				ino->u.reg.nalloc--;
+				free_page(page);
+			}
 			err = -EFAULT;
 			break;
-		}
-		if (fresh) {
-			ino->u.reg.pages[idx] = page;
-			ino->u.reg.nalloc++;
 		}
 		done += n;
 	}
@@ -355,15 +391,19 @@ ssize_t reg_write(struct inode *ino, const void *buf, size_t len, loff_t off,
 	return (ssize_t)done;
 }
 
-/* Set the size; pages wholly past the new end are freed, and the tail of
- * the last page is zeroed so that growing the file again shows zeros. */
+/* Set the size; pages wholly past the new end leave the file and every
+ * mapping of it, and the tail of the last page is zeroed so that growing
+ * the file again shows zeros. */
 void reg_truncate(struct inode *ino, loff_t size)
 {
+	if (size > ino->size)
+		zero_grown(ino, ino->size, size);
 	if (size < ino->size) {
 		size_t keep = (size_t)((size + PAGE_SIZE - 1) >> PAGE_SHIFT);
+		unmap_file_beyond(ino, size);
 		for (size_t i = keep; i < ino->u.reg.nslots; i++) {
 			if (ino->u.reg.pages[i]) {
-				free_page(ino->u.reg.pages[i]);
+				put_page(ino->u.reg.pages[i]);
 				ino->u.reg.pages[i] = NULL;
 				ino->u.reg.nalloc--;
 			}
@@ -389,7 +429,8 @@ ssize_t inode_read(struct inode *ino, void *buf, size_t len, loff_t off)
 /*
  * The page backing byte offset idx*PAGE_SIZE of a regular file, allocated
  * (zeroed) if it was a hole and `create` is set; NULL for a hole or on
- * failure.  For a future MAP_SHARED file mapping (see fs/NEEDS.md).
+ * failure.  Shared mappings map it directly (mm/shmem.c), which is what
+ * keeps read()/write() and stores through a mapping coherent.
  */
 void *inode_page(struct inode *ino, size_t idx, bool create)
 {

@@ -52,6 +52,7 @@ struct inode {
 	u32 dev;			/* the "filesystem" it lives on */
 	loff_t size;
 	s64 atime, mtime, ctime;	/* nanoseconds since the epoch */
+	struct vma *mmaps;		/* mm/'s list of mappings of this file */
 	union {
 		struct {		/* S_IFREG: page i holds bytes [i*4K, i*4K+4K) */
 			void **pages;	/* NULL slot = hole, reads as zeros */
@@ -73,6 +74,11 @@ struct inode {
 };
 
 /* ---- inode.c ---- */
+/* 4 GiB: beyond this a write or ftruncate gets EFBIG (Linux's tmpfs allows
+ * far more, but then the page-pointer array alone would be unreasonably
+ * large). */
+#define REG_MAX_PAGES (1UL << 20)
+#define REG_MAX_BYTES ((loff_t)(REG_MAX_PAGES << 12))
 s64 fs_now(void);
 struct inode *inode_new(mode_t mode);
 void inode_touch(struct inode *ino, bool mtime);	/* c (and m) time = now */
@@ -88,7 +94,6 @@ void reg_truncate(struct inode *ino, loff_t size);
 int inode_set_symlink(struct inode *ino, const char *target, size_t len);
 const struct dirent *dir_entry_of(struct inode *dir, const struct inode *child);
 void inode_accessed(struct inode *ino);			/* relatime */
-void *inode_page(struct inode *ino, size_t idx, bool create);
 extern bool fs_unpacking;		/* initramfs: keep archive mtimes */
 extern struct inode *fs_root;
 

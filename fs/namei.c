@@ -56,7 +56,7 @@ static struct inode *cwd_inode(void)
 {
 	struct task *t = current;
 
-	return t && t->cwd ? t->cwd : fs_root;
+	return t && t->fs->cwd ? t->fs->cwd : fs_root;
 }
 
 /*

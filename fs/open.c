@@ -109,7 +109,7 @@ static int open_create(struct inode *start, const char *path, unsigned int flags
 			if (dir_is_dead(dir))
 				break;
 			err = -ENOSPC;
-			ino = inode_new(S_IFREG | (mode & ~current->umask & S_IALLUGO));
+			ino = inode_new(S_IFREG | (mode & ~current->fs->umask & S_IALLUGO));
 			if (!ino)
 				break;
 			err = dir_link(dir, last.name, last.len, ino);
@@ -302,9 +302,9 @@ SYSCALL_DEFINE2(chmod, const char __user *, filename, mode_t, mode)
 
 SYSCALL_DEFINE1(umask, int, mask)
 {
-	mode_t old = current->umask;
+	mode_t old = current->fs->umask;
 
-	current->umask = (mode_t)mask & S_IRWXUGO;
+	current->fs->umask = (mode_t)mask & S_IRWXUGO;
 	return old;
 }
 
@@ -316,8 +316,8 @@ SYSCALL_DEFINE1(chdir, const char __user *, filename)
 
 	if (err)
 		return err;
-	inode_put(current->cwd);
-	current->cwd = ino;
+	inode_put(current->fs->cwd);
+	current->fs->cwd = ino;
 	return 0;
 }
 
@@ -330,7 +330,7 @@ SYSCALL_DEFINE1(chdir, const char __user *, filename)
  */
 SYSCALL_DEFINE2(getcwd, char __user *, buf, unsigned long, size)
 {
-	struct inode *ino = current->cwd ? current->cwd : fs_root;
+	struct inode *ino = current->fs->cwd ? current->fs->cwd : fs_root;
 	char *k;
 	size_t pos = PATH_MAX, len;
 	long err = 0;

@@ -12,6 +12,7 @@
 #include <xentry/elf.h>
 #include <xentry/syscalls.h>
 #include <xentry/uaccess.h>
+#include <xentry/futex.h>
 #include <asm/x86.h>
 
 void vfork_release(struct task *t);
@@ -263,6 +264,25 @@ long do_execve(const char *path, struct argbuf *args, struct argbuf *envs)
 	if (err)
 		goto out;
 
+	/* The point of no return for the rest of the process: its other
+	 * threads die here (a failure below still leaves us alone in it). */
+	err = de_thread(t);
+	if (err)
+		goto out;
+	/* Robust futexes and the clear-tid word belong to the old image. */
+	futex_exit(t);
+	/* A descriptor table shared with another process (CLONE_FILES) is
+	 * copied first: close-on-exec must not close the other's files. */
+	if (files_shared(t->files)) {
+		struct files_struct *f = files_dup(t->files);
+		if (!f) {
+			err = -ENOMEM;
+			goto out;
+		}
+		files_put(t->files);
+		t->files = f;
+	}
+
 	/* Switch to the new address space to write its stack; from here the
 	 * old one is only kept to fall back to if that fails. */
 	t->mm = mm;
@@ -310,8 +330,8 @@ long do_execve(const char *path, struct argbuf *args, struct argbuf *envs)
 	t->is32 = img.is32;
 	task_reset_user_state(t);
 	for (int i = 0; i < NSIG; i++)
-		if (t->sigaction[i].handler != 1)	/* SIG_IGN survives exec */
-			t->sigaction[i] = (struct k_sigaction){ 0 };
+		if (t->sighand->action[i].handler != 1)	/* SIG_IGN survives exec */
+			t->sighand->action[i] = (struct k_sigaction){ 0 };
 	files_close_on_exec(t->files);
 	task_set_comm(t, path);
 	if (path[0] == '/')
@@ -362,12 +382,14 @@ bool ptrace_wants_event(int opt);
 
 /* A traced exec reports itself: an event stop with TRACEEXEC, otherwise the
  * traditional SIGTRAP after the new image is in place. */
-static long exec_notify(long err)
+static long exec_notify(long err, pid_t old_tid)
 {
 	if (err || !current->tracer)
 		return err;
+	/* The message is the tid the caller had: not the pid if a
+	 * non-leader thread exec'd (de_thread). */
 	if (ptrace_wants_event(0x10 /* PTRACE_O_TRACEEXEC */))
-		ptrace_event(4 /* PTRACE_EVENT_EXEC */, current->pid);
+		ptrace_event(4 /* PTRACE_EVENT_EXEC */, old_tid);
 	else {
 		struct ksiginfo i = { SIGTRAP, SI_USER, 0, 0, 0, 0, 0 };
 		send_signal_info(current, &i);
@@ -378,13 +400,15 @@ static long exec_notify(long err)
 SYSCALL_DEFINE3(execve, const char __user *, path, const void __user *, argv,
 		const void __user *, envp)
 {
-	return exec_notify(execve_common(path, argv, envp, false));
+	pid_t tid = current->pid;
+	return exec_notify(execve_common(path, argv, envp, false), tid);
 }
 
 COMPAT_SYSCALL_DEFINE3(execve, const char __user *, path, const void __user *, argv,
 		       const void __user *, envp)
 {
-	return exec_notify(execve_common(path, argv, envp, true));
+	pid_t tid = current->pid;
+	return exec_notify(execve_common(path, argv, envp, true), tid);
 }
 
 /* Boot: start init from kernel strings (NUL-separated lists). */

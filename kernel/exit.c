@@ -5,68 +5,102 @@
 #include <xentry/fs.h>
 #include <xentry/syscalls.h>
 #include <xentry/uaccess.h>
+#include <xentry/futex.h>
 
 void task_free(struct task *t);
 void vfork_release(struct task *t);
 __noreturn void machine_exit(u8 code);
 
 
+
+/* Tell the parent process that t's process is over: its exit signal
+ * (SIGCHLD for fork and vfork, maybe none for a raw clone) and a wake-up
+ * for a wait in any of its threads. */
+static void notify_parent_exit(struct task *leader)
+{
+	struct task *p = leader->parent;
+	if (!p)
+		return;
+	int st = leader->exit_status;
+	bool killed = (st & 0x7f) != 0;
+	struct ksiginfo i = { leader->exit_signal, killed ? CLD_KILLED : CLD_EXITED, 0,
+			      leader->pid, 0, killed ? st & 0x7f : (st >> 8) & 0xff, 0 };
+	if (leader->exit_signal > 0)
+		send_signal_info(p, &i);
+	wakeup(p->group);
+}
+
+/* The last thread of a process is gone: its children go to init, and its
+ * parent may now reap the leader. */
+static void process_exit(struct thread_group *g)
+{
+	struct task *init = find_task(1);
+	for (int i = 0; i < NR_TASKS; i++) {
+		struct task *c = tasks[i];
+		if (c && c->parent && c->parent->group == g) {
+			c->parent = init;
+			if (c->state == TASK_ZOMBIE)
+				wakeup(init->group);
+		}
+	}
+	notify_parent_exit(g->leader);
+}
+
 /*
- * wait_status is Linux's encoding: (code << 8) for an exit, the signal
- * number for a kill.  When init (pid 1) ends, the machine ends: the runner
+ * One thread ends.  wait_status is Linux's encoding: (code << 8) for an
+ * exit, the signal number for a kill; in a group exit, every thread uses
+ * the group's.  When init's process ends, the machine ends: the runner
  * reads the status from the XENTRY-EXIT line.
  */
 __noreturn void do_exit(int wait_status)
 {
 	struct task *t = current;
+	struct thread_group *g = t->group;
 	void ptrace_event(int event, unsigned long msg);
 	void ptrace_tracer_exit(struct task *tracer);
+	if (g->group_exit)
+		wait_status = g->group_exit_code;
 	if (t->tracer && (t->ptrace_opts & 0x40 /* TRACEEXIT */) &&
 	    !(t->sig_pending & SIGMASK(SIGKILL)))
 		ptrace_event(6 /* PTRACE_EVENT_EXIT */, wait_status);
 	ptrace_tracer_exit(t);
-	if (t->pid == 1) {
-		printk("XENTRY-EXIT status=0x%04x\n", wait_status & 0xffff);
+	t->exit_status = wait_status;
+	bool group_exit = g->group_exit && !g->exec_task;	/* not exec's kills */
+	if (t->tgid == 1 && (g->live == 1 || group_exit)) {
+		/* init's last thread, or init's exit_group: the others would
+		 * only die anyway.  A leader gone before has the status. */
+		int st = thread_group_leader(t) || group_exit ? wait_status
+							       : g->leader->exit_status;
+		printk("XENTRY-EXIT status=0x%04x\n", st & 0xffff);
 		machine_exit(0);
 	}
-	if (t->clear_child_tid) {
-		int zero = 0;
-		copy_to_user((void __user *)t->clear_child_tid, &zero, sizeof(zero));
-	}
+	/* Robust futexes and CLEAR_CHILD_TID are written in our memory. */
+	futex_exit(t);
 	files_put(t->files);
 	t->files = NULL;
-	inode_put(t->cwd);
-	t->cwd = NULL;
+	fs_put(t->fs);
+	t->fs = NULL;
 	switch_mm(NULL);
 	mm_put(t->mm);
 	t->mm = NULL;
 	vfork_release(t);
 
-	struct task *init = find_task(1);
-	for (int i = 0; i < NR_TASKS; i++) {
-		struct task *c = tasks[i];
-		if (c && c->parent == t) {
-			c->parent = init;
-			if (c->state == TASK_ZOMBIE)
-				wakeup(init);
-		}
+	g->live--;
+	if (g->exec_task)
+		wakeup(&g->exec_task);
+	if (thread_group_leader(t) || (t->tracer && t->tracer->group != g)) {
+		/* The leader waits for its parent; a traced thread for its
+		 * tracer, which must see it end. */
+		t->state = TASK_ZOMBIE;
+		if (t->tracer && t->tracer->group != g)
+			wakeup(t->tracer->group);
+	} else {
+		t->state = TASK_DEAD;	/* schedule() frees it once off its stack */
 	}
-	t->exit_status = wait_status;
-	t->state = TASK_ZOMBIE;
-	if (t->parent) {
-		/* The parent hears of it by the signal clone asked for: SIGCHLD
-		 * for fork and vfork, possibly none for a raw clone. */
-		bool killed = (wait_status & 0x7f) != 0;
-		struct ksiginfo i = { t->exit_signal, killed ? CLD_KILLED : CLD_EXITED, 0, t->pid, 0,
-				      killed ? wait_status & 0x7f : (wait_status >> 8) & 0xff, 0 };
-		if (t->exit_signal)
-			send_signal_info(t->parent, &i);
-		wakeup(t->parent);
-	}
-	if (t->tracer && t->tracer != t->parent)
-		wakeup(t->tracer);
+	if (g->live == 0)
+		process_exit(g);
 	schedule();
-	panic("zombie %d scheduled", t->pid);
+	panic("exited task %d scheduled", t->pid);
 }
 
 SYSCALL_DEFINE1(exit, int, code)
@@ -76,7 +110,7 @@ SYSCALL_DEFINE1(exit, int, code)
 
 SYSCALL_DEFINE1(exit_group, int, code)
 {
-	do_exit((code & 0xff) << 8);
+	do_group_exit((code & 0xff) << 8);
 }
 
 #define WNOHANG 1
@@ -93,7 +127,7 @@ static bool wait_matches(struct task *c, int idtype, pid_t id)
 {
 	switch (idtype) {
 	case P_PID: return c->pid == id;
-	case P_PGID: return c->pgid == id;
+	case P_PGID: return c->group->pgid == id;
 	default: return true;
 	}
 }
@@ -113,8 +147,20 @@ static long do_wait(int idtype, pid_t id, int options, int *status)
 			struct task *c = tasks[i];
 			if (!c || c->state == TASK_DEAD || !wait_matches(c, idtype, id))
 				continue;
-			bool child = c->parent == current, traced = c->tracer == current;
+			/* Any thread of a process may wait for its children and
+			 * tracees; threads are not children (only the leader
+			 * stands for the child process). */
+			bool child = thread_group_leader(c) && c->parent &&
+				     c->parent->group == current->group;
+			bool traced = c->tracer && c->tracer->group == current->group;
 			if (!child && !traced)
+				continue;
+			/* A child that does not signal SIGCHLD at exit is a
+			 * "clone" child: only __WCLONE or __WALL waits for it
+			 * (and __WCLONE only for those); a tracee always counts.
+			 * One that does not count is no child at all: ECHILD. */
+			bool clone_child = c->exit_signal != SIGCHLD;
+			if (!traced && !(options & __WALL) && clone_child != !!(options & __WCLONE))
 				continue;
 			have_child = true;
 			/* ptrace stops are reported to the tracer whatever the
@@ -130,17 +176,16 @@ static long do_wait(int idtype, pid_t id, int options, int *status)
 				if (c->tracer_saw_exit)
 					continue;
 				*status = c->exit_status;
-				if (!(options & WNOWAIT))
+				pid_t pid = c->pid;
+				if (!(options & WNOWAIT)) {
 					c->tracer_saw_exit = true;
-				return c->pid;
+					/* A thread has nobody else to reap it. */
+					if (!thread_group_leader(c))
+						task_free(c);
+				}
+				return pid;
 			}
 			if (!child)
-				continue;
-			/* A child that does not signal SIGCHLD at exit is a "clone"
-			 * child: only __WCLONE or __WALL waits for it (and __WCLONE
-			 * only for those). */
-			bool clone_child = c->exit_signal != SIGCHLD;
-			if (!(options & __WALL) && clone_child != !!(options & __WCLONE))
 				continue;
 			if ((options & WUNTRACED) && c->stop_report && c->state != TASK_ZOMBIE) {
 				*status = (c->stop_report << 8) | 0x7f;
@@ -156,6 +201,8 @@ static long do_wait(int idtype, pid_t id, int options, int *status)
 			}
 			if (c->state != TASK_ZOMBIE || !(options & WEXITED))
 				continue;
+			if (c->group->live > 0)
+				continue;	/* a leader whose threads still run */
 			pid_t pid = c->pid;
 			*status = c->exit_status;
 			if (!(options & WNOWAIT))
@@ -166,7 +213,7 @@ static long do_wait(int idtype, pid_t id, int options, int *status)
 			return -ECHILD;
 		if (options & WNOHANG)
 			return 0;
-		int err = sleep_on(current);
+		int err = sleep_on(current->group);
 		if (err)
 			return err;
 	}
@@ -181,7 +228,7 @@ static long wait4_common(pid_t pid, int __user *ustatus, int options, void __use
 	if (pid == -1)
 		idtype = P_ALL;
 	else if (pid == 0)
-		idtype = P_PGID, id = current->pgid;
+		idtype = P_PGID, id = current->group->pgid;
 	else if (pid < -1)
 		idtype = P_PGID, id = -pid;
 	if (pid == -2147483647 - 1)
@@ -248,7 +295,7 @@ static long waitid_common(int which, pid_t upid, void __user *infop, int options
 	if (which != P_ALL && upid <= 0 && !(which == P_PGID && upid == 0))
 		return -EINVAL;
 	if (which == P_PGID && upid == 0)
-		upid = current->pgid;
+		upid = current->group->pgid;
 	int status = 0;
 	long r = do_wait(which, upid, options, &status);
 	if (r < 0)

@@ -147,12 +147,16 @@ static void start_init(void)
 
 	struct task *t = task_alloc();
 	BUG_ON(!t || t->pid != 1);
+	static struct fs_struct init_fs = { .users = 1, .umask = 022 };
 	t->files = files_new_console();
-	t->cwd = root_inode();
-	inode_get(t->cwd);
-	t->pgid = t->sid = 1;
+	t->fs = &init_fs;		/* never freed: init's exit ends the machine */
+	t->fs->cwd = root_inode();
+	inode_get(t->fs->cwd);
+	t->sighand = sighand_copy(NULL);
+	if (thread_group_new(t) || !t->sighand)
+		panic("out of memory for init");
+	t->group->pgid = t->group->sid = 1;
 	t->exit_signal = 17;
-	t->umask = 022;
 	rlimits_init(t);
 	task_set_comm(t, path);
 	percpu0.curr_task = t;
@@ -165,9 +169,9 @@ static void start_init(void)
 	const char *ct = boot_option("crashtest");
 	if (ct)
 		crashtest(ct, t);
-	t->state = TASK_RUNNING;
 	/* We are not a task: leave the boot stack for good. */
 	percpu0.curr_task = NULL;
+	task_start(t);
 	schedule();
 	panic("boot context rescheduled");
 }

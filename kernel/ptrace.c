@@ -14,6 +14,8 @@
 #include <xentry/vm.h>
 #include <xentry/mm.h>
 
+void task_free(struct task *t);
+
 long ptrace_getreg64(struct task *t, unsigned long off, unsigned long *val);
 long ptrace_putreg64(struct task *t, unsigned long off, unsigned long v);
 long ptrace_getreg32(struct task *t, unsigned long off, u32 *val);
@@ -83,11 +85,9 @@ void ptrace_stop(int status, const struct ksiginfo *info)
 	t->ptrace_stopped = true;
 	struct ksiginfo ci = { SIGCHLD, 4 /* CLD_TRAPPED */, 0, t->pid, 0, status >> 8, 0 };
 	send_signal_info(t->tracer, &ci);
-	wakeup(t->tracer);
+	wakeup(t->tracer->group);
 	while (t->ptrace_stopped && t->tracer && !(t->sig_pending & SIGMASK(SIGKILL))) {
-		t->wchan = &t->ptrace_stopped;
-		t->state = TASK_SLEEPING;
-		schedule();
+		sleep_now(&t->ptrace_stopped);
 	}
 	t->ptrace_stopped = false;
 }
@@ -148,7 +148,7 @@ int ptrace_signal(int sig, struct ksiginfo *info)
 	}
 	/* A signal the tracer injects while it is blocked waits its turn. */
 	if (nsig && (t->sig_blocked & (1UL << (nsig - 1)))) {
-		send_signal_info(t, info);
+		send_signal_info_thread(t, info);
 		return 0;
 	}
 	return nsig;
@@ -164,6 +164,11 @@ void ptrace_tracer_exit(struct task *tracer)
 		if (t->ptrace_opts & PTRACE_O_EXITKILL)
 			force_sig_task(t, SIGKILL);
 		t->tracer = NULL;
+		/* A dead thread kept only for us: nobody else will reap it. */
+		if (t->state == TASK_ZOMBIE && !thread_group_leader(t)) {
+			task_free(t);
+			continue;
+		}
 		t->syscall_trace = false;
 		t->ptrace_stopped = false;
 		wake_task(t);
@@ -226,7 +231,8 @@ static long attach(pid_t pid, bool seize, unsigned long opts)
 	struct task *t = find_task(pid);
 	if (!t)
 		return -ESRCH;
-	if (t == current || t->tracer || t->state == TASK_ZOMBIE)
+	/* Not ourselves, nor a thread of our own process (Linux: EPERM). */
+	if (t->group == current->group || t->tracer || t->state == TASK_ZOMBIE)
 		return -EPERM;
 	if (seize && (opts & ~PTRACE_O_MASK))
 		return -EIO;
@@ -234,7 +240,7 @@ static long attach(pid_t pid, bool seize, unsigned long opts)
 	t->ptrace_seized = seize;
 	t->ptrace_opts = seize ? opts : 0;
 	if (!seize)
-		send_signal(t, SIGSTOP);
+		send_signal_thread(t, SIGSTOP);
 	return 0;
 }
 

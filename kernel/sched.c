@@ -17,6 +17,32 @@ void set_kernel_stack(unsigned long top);
 void load_tls_gdt(const u64 *tls);
 void __switch_to_asm(unsigned long *prev_ksp, unsigned long next_ksp);
 
+/*
+ * The queues.  Every operation the scheduler does per switch or per
+ * wake-up is O(1) in the number of tasks:
+ *  - runqueue: runnable tasks other than current, FIFO (round-robin);
+ *  - wait_hash: sleepers by channel, so wakeup(chan) looks only at the
+ *    tasks that hashed with chan;
+ *  - timers: timed sleepers sorted by deadline, so the tick looks only at
+ *    those that expire (insertion is ordered: O(timed sleepers)).
+ */
+static struct list_node runqueue = LIST_INIT(runqueue);
+#define WAIT_HASH 64
+static struct list_node wait_hash[WAIT_HASH];
+static struct list_node timers = LIST_INIT(timers);
+static struct list_node itimers = LIST_INIT(itimers);	/* thread groups */
+
+static struct list_node *wait_bucket(const void *chan)
+{
+	unsigned long h = (unsigned long)chan;
+	h ^= h >> 12;
+	h ^= h >> 6;
+	struct list_node *head = &wait_hash[h % WAIT_HASH];
+	if (!head->next)
+		list_init(head);	/* first use: .bss starts zeroed */
+	return head;
+}
+
 struct task *find_task(pid_t pid)
 {
 	for (int i = 0; i < NR_TASKS; i++)
@@ -25,22 +51,61 @@ struct task *find_task(pid_t pid)
 	return NULL;
 }
 
+static void enqueue(struct task *t)
+{
+	if (t != current && !list_linked(&t->run_node))
+		list_add_tail(&t->run_node, &runqueue);
+}
+
 void wake_task(struct task *t)
 {
-	if (t->state == TASK_SLEEPING) {
-		t->state = TASK_RUNNING;
-		t->wchan = NULL;
-		t->wake_at_ns = 0;
-	}
+	if (t->state != TASK_SLEEPING)
+		return;
+	t->state = TASK_RUNNING;
+	t->wchan = NULL;
+	t->wake_at_ns = 0;
+	if (list_linked(&t->wait_node))
+		list_del(&t->wait_node);
+	if (list_linked(&t->timer_node))
+		list_del(&t->timer_node);
+	enqueue(t);
+}
+
+void task_start(struct task *t)
+{
+	t->state = TASK_SLEEPING;
+	wake_task(t);
 }
 
 void wakeup(const void *chan)
 {
-	for (int i = 0; i < NR_TASKS; i++) {
-		struct task *t = tasks[i];
-		if (t && t->state == TASK_SLEEPING && t->wchan == chan)
+	struct list_node *head = wait_bucket(chan);
+	for (struct list_node *n = head->next, *next; n != head; n = next) {
+		next = n->next;
+		struct task *t = list_entry(n, struct task, wait_node);
+		if (t->wchan == chan)
 			wake_task(t);
 	}
+}
+
+/* Puts current to sleep on chan: on its wait bucket, and on the timer
+ * list if it has a deadline (sorted, earliest first). */
+void sleep_now(const void *chan)
+{
+	struct task *t = current;
+	t->wchan = chan;
+	t->timed_out = false;
+	t->state = TASK_SLEEPING;
+	list_add_tail(&t->wait_node, wait_bucket(chan));
+	if (t->wake_at_ns) {
+		struct list_node *pos = timers.next;
+		while (pos != &timers &&
+		       list_entry(pos, struct task, timer_node)->wake_at_ns <= t->wake_at_ns)
+			pos = pos->next;
+		list_add_before(&t->timer_node, pos);
+	}
+	schedule();
+	t->wchan = NULL;
 }
 
 int sleep_on(const void *chan)
@@ -48,10 +113,7 @@ int sleep_on(const void *chan)
 	struct task *t = current;
 	if (signal_pending(t))
 		return -ERESTARTSYS;
-	t->wchan = chan;
-	t->state = TASK_SLEEPING;
-	schedule();
-	t->wchan = NULL;
+	sleep_now(chan);
 	return signal_pending(t) ? -ERESTARTSYS : 0;
 }
 
@@ -67,14 +129,27 @@ int sleep_on_killable(const void *chan)
 	struct task *t = current;
 	if (t->sig_pending & SIGMASK(SIGKILL))
 		return -EINTR;
-	t->wchan = chan;
-	t->state = TASK_SLEEPING;
-	schedule();
-	t->wchan = NULL;
+	sleep_now(chan);
 	return (t->sig_pending & SIGMASK(SIGKILL)) ? -EINTR : 0;
 }
 
 static int timer_chan;
+
+int sleep_on_deadline(const void *chan, u64 deadline_ns)
+{
+	struct task *t = current;
+	if (deadline_ns && ktime_ns() >= deadline_ns)
+		return -ETIMEDOUT;
+	t->wake_at_ns = deadline_ns;
+	int err = sleep_on(chan);
+	t->wake_at_ns = 0;
+	if (err)
+		return err;
+	/* Woken by the timer tick rather than by wakeup(chan)? */
+	if (deadline_ns && t->timed_out)
+		return -ETIMEDOUT;
+	return 0;
+}
 
 int sleep_until(u64 deadline_ns)
 {
@@ -89,40 +164,51 @@ int sleep_until(u64 deadline_ns)
 	return 0;
 }
 
-/* IRQ 0: wake expired sleepers, and ask the running task to yield if
- * anyone else can run (a 10 ms slice). */
-void itimer_tick(struct task *t, u64 now);
+void itimer_arm(struct thread_group *g)
+{
+	if (!list_linked(&g->itimer_node))
+		list_add_tail(&g->itimer_node, &itimers);
+}
+
+void itimer_disarm(struct thread_group *g)
+{
+	if (list_linked(&g->itimer_node))
+		list_del(&g->itimer_node);
+}
+
+/* IRQ 0: wake expired sleepers, fire ITIMER_REAL, and ask the running
+ * task to yield if anyone else can run (a 10 ms slice). */
+bool itimer_tick(struct thread_group *g, u64 now);	/* false: disarmed */
 
 void timer_tick(void)
 {
 	u64 now = ktime_ns();
-	bool others = false;
-	for (int i = 0; i < NR_TASKS; i++) {
-		struct task *t = tasks[i];
-		if (!t)
-			continue;
-		itimer_tick(t, now);
-		if (t->state == TASK_SLEEPING && t->wake_at_ns && t->wake_at_ns <= now)
-			wake_task(t);
-		if (t->state == TASK_RUNNING && t != current)
-			others = true;
+	while (!list_empty(&timers)) {
+		struct task *t = list_entry(timers.next, struct task, timer_node);
+		if (t->wake_at_ns > now)
+			break;
+		wake_task(t);		/* takes it off the list */
+		t->timed_out = true;
 	}
-	if (others && current)
+	for (struct list_node *n = itimers.next, *next; n != &itimers; n = next) {
+		next = n->next;
+		struct thread_group *g = list_entry(n, struct thread_group, itimer_node);
+		if (!itimer_tick(g, now))
+			list_del(n);
+	}
+	if (!list_empty(&runqueue) && current)
 		current->work |= TIF_NEED_RESCHED;
 }
 
 static struct task *pick_next(struct task *prev)
 {
-	int start = 0;
-	for (int i = 0; i < NR_TASKS; i++)
-		if (tasks[i] == prev)
-			start = i + 1;
-	for (int k = 0; k < NR_TASKS; k++) {
-		struct task *t = tasks[(start + k) % NR_TASKS];
-		if (t && t->state == TASK_RUNNING)
-			return t;
-	}
-	return NULL;
+	if (prev && prev->state == TASK_RUNNING && !list_linked(&prev->run_node))
+		list_add_tail(&prev->run_node, &runqueue);
+	if (list_empty(&runqueue))
+		return NULL;
+	struct task *t = list_entry(runqueue.next, struct task, run_node);
+	list_del(&t->run_node);
+	return t;
 }
 
 /* User segment registers belong to the task.  Their selectors may name
@@ -148,6 +234,19 @@ static void load_user_segments(struct task *t)
 		wrmsr(MSR_FS_BASE, t->fsbase);
 	if (!t->gsindex)
 		wrmsr(MSR_KERNEL_GS_BASE, t->gsbase);
+}
+
+static struct task *dead_task;
+void task_free(struct task *t);
+
+/* Runs first in whichever task the switch resumed (or started). */
+static void finish_task_switch(void)
+{
+	if (dead_task) {
+		struct task *t = dead_task;
+		dead_task = NULL;
+		task_free(t);
+	}
 }
 
 void schedule(void)
@@ -178,7 +277,12 @@ void schedule(void)
 	if (boot_cpu.amd)
 		asm volatile("movl %0, %%ss" : : "r"(GDT_KERNEL_DS));
 	static unsigned long dummy_ksp;
+	/* A thread that exited and was reaped by nobody (TASK_DEAD) cannot
+	 * free the stack it is running on: whoever runs next does. */
+	if (prev && prev->state == TASK_DEAD)
+		dead_task = prev;
 	__switch_to_asm(prev ? &prev->ksp : &dummy_ksp, next->ksp);
+	finish_task_switch();
 }
 
 static int pid_counter;
@@ -228,11 +332,14 @@ struct task *task_alloc(void)
 	return t;
 }
 
+
 void task_free(struct task *t)
 {
 	for (int i = 0; i < NR_TASKS; i++)
 		if (tasks[i] == t)
 			tasks[i] = NULL;
+	thread_group_leave(t);
+	sighand_put(t->sighand);
 	vunmap_stack(t->kstack);
 	kfree(t);
 }
@@ -242,6 +349,7 @@ void exit_to_user_mode(struct pt_regs *regs);
 /* C side of a new task's first return to user mode. */
 void ret_from_fork(struct pt_regs *regs)
 {
+	finish_task_switch();
 	exit_to_user_mode(regs);
 }
 

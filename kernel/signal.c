@@ -27,10 +27,23 @@ static bool sig_is_stop(int sig)
 	return STOP_SIGS & SIGMASK(sig);
 }
 
+/* Both queues: the thread's own and its process's. */
+static u64 all_pending(const struct task *t)
+{
+	return t->sig_pending | t->group->shared_pending;
+}
+
+/* A group stop another thread started, not yet joined by t. */
+static bool group_stop_pending(const struct task *t)
+{
+	return t->group->stop_sig && !t->stopped && !t->tracer;
+}
+
 bool signal_pending(struct task *t)
 {
 	/* A PTRACE_INTERRUPT must end sleeps just like a signal does. */
-	return (t->sig_pending & ~(t->sig_blocked & ~UNBLOCKABLE)) || t->ptrace_interrupt;
+	return (all_pending(t) & ~(t->sig_blocked & ~UNBLOCKABLE)) || t->ptrace_interrupt ||
+	       group_stop_pending(t);
 }
 
 void recalc_sigpending(struct task *t)
@@ -49,59 +62,134 @@ static bool sig_discarded(struct task *t, int sig)
 		return false;
 	if (t->tracer)
 		return false;	/* a tracer sees even ignored signals */
-	unsigned long h = t->sigaction[sig - 1].handler;
+	unsigned long h = t->sighand->action[sig - 1].handler;
 	return h == SIG_IGN || (h == SIG_DFL && sig_ignored_by_default(sig));
 }
 
+/* Job control is reported for the process: by its leader's pid, to the
+ * parent process (any of whose threads may be waiting). */
 static void notify_parent_cld(struct task *t, int code, int status)
 {
-	struct task *p = t->parent;
+	struct task *p = t->group->leader->parent;
 	if (!p)
 		return;
-	if (!(p->sigaction[SIGCHLD - 1].flags & SA_NOCLDSTOP)) {
-		struct ksiginfo i = { SIGCHLD, code, 0, t->pid, 0, status, 0 };
+	if (!(p->sighand->action[SIGCHLD - 1].flags & SA_NOCLDSTOP)) {
+		struct ksiginfo i = { SIGCHLD, code, 0, t->tgid, 0, status, 0 };
 		send_signal_info(p, &i);
 	}
-	wakeup(p);
+	wakeup(p->group);
 }
 
-void send_signal_info(struct task *t, const struct ksiginfo *info)
+/* SIGCONT resumes every stopped thread of the process whatever its
+ * action and cancels pending stops; a stop signal cancels a pending
+ * SIGCONT.  Both act when sent, not when delivered (POSIX). */
+static void job_control_on_send(struct thread_group *g, int sig)
 {
-	int sig = info->signo;
-	if (sig < 1 || sig > NSIG || t->state == TASK_ZOMBIE || t->state == TASK_DEAD)
-		return;
-	/* SIGCONT resumes a stopped task whatever its action, and cancels
-	 * pending stops; a stop signal cancels a pending SIGCONT. */
 	if (sig == SIGCONT) {
-		t->sig_pending &= ~STOP_SIGS;
-		if (t->stopped) {
-			t->stopped = 0;
-			t->cont_report = 1;
-			t->stop_report = 0;
-			wake_task(t);
-			notify_parent_cld(t, CLD_CONTINUED, SIGCONT);
+		g->shared_pending &= ~STOP_SIGS;
+		bool was_stopped = g->stop_sig != 0;
+		g->stop_sig = 0;
+		for_each_thread(g, u) {
+			u->sig_pending &= ~STOP_SIGS;
+			if (u->stopped) {
+				u->stopped = 0;
+				was_stopped = true;
+				wake_task(u);
+			}
+		}
+		if (was_stopped) {
+			g->leader->cont_report = 1;
+			g->leader->stop_report = 0;
+			notify_parent_cld(g->leader, CLD_CONTINUED, SIGCONT);
 		}
 	} else if (sig_is_stop(sig)) {
-		t->sig_pending &= ~SIGMASK(SIGCONT);
+		g->shared_pending &= ~SIGMASK(SIGCONT);
+		for_each_thread(g, u)
+			u->sig_pending &= ~SIGMASK(SIGCONT);
 	}
-	if (sig != SIGKILL && sig_discarded(t, sig))
-		return;
-	if (!(t->sig_pending & SIGMASK(sig)))
-		t->siginfo[sig - 1] = *info;
-	t->sig_pending |= SIGMASK(sig);
+}
+
+static bool wants_signal(struct task *t, int sig)
+{
+	if (t->state == TASK_ZOMBIE || t->state == TASK_DEAD)
+		return false;
+	return !(t->sig_blocked & SIGMASK(sig)) || (t->sigwait_set & SIGMASK(sig));
+}
+
+/* Every sleep is interruptible, except a stop (only SIGKILL/SIGCONT end
+ * it); rt_sigtimedwait also waits for blocked signals. */
+static void signal_wake(struct task *t, int sig)
+{
 	recalc_sigpending(t);
-	/* Every sleep is interruptible, except a stop (only SIGKILL/SIGCONT
-	 * end it); rt_sigtimedwait also waits for blocked signals. */
 	if (t->stopped && sig != SIGKILL)
 		return;
 	if (signal_pending(t) || (t->sigwait_set & SIGMASK(sig)))
 		wake_task(t);
 }
 
+/* Process-directed: queued for the process; the thread told is t if it
+ * can take the signal now, else another that can (Linux's choice too). */
+void send_signal_info(struct task *t, const struct ksiginfo *info)
+{
+	int sig = info->signo;
+	struct thread_group *g = t->group;
+	if (sig < 1 || sig > NSIG || !g || g->live == 0)
+		return;
+	job_control_on_send(g, sig);
+	if (sig == SIGKILL) {
+		/* Nothing can block or catch it: every thread goes now. */
+		if (!g->group_exit) {
+			g->group_exit = true;
+			g->group_exit_code = SIGKILL;
+			g->stop_sig = 0;
+		}
+		for_each_thread(g, u)
+			if (u->state != TASK_ZOMBIE && u->state != TASK_DEAD) {
+				u->sig_pending |= SIGMASK(SIGKILL);
+				signal_wake(u, SIGKILL);
+			}
+		return;
+	}
+	if (sig_discarded(t, sig))
+		return;
+	if (!(g->shared_pending & SIGMASK(sig)))
+		g->shared_info[sig - 1] = *info;
+	g->shared_pending |= SIGMASK(sig);
+	struct task *to = wants_signal(t, sig) ? t : NULL;
+	for_each_thread(g, u) {
+		if (!to && wants_signal(u, sig))
+			to = u;
+		recalc_sigpending(u);
+	}
+	if (to)
+		signal_wake(to, sig);
+}
+
+/* Thread-directed: for t alone (tgkill, faults, ptrace's own stops). */
+void send_signal_info_thread(struct task *t, const struct ksiginfo *info)
+{
+	int sig = info->signo;
+	if (sig < 1 || sig > NSIG || t->state == TASK_ZOMBIE || t->state == TASK_DEAD)
+		return;
+	job_control_on_send(t->group, sig);
+	if (sig != SIGKILL && sig_discarded(t, sig))
+		return;
+	if (!(t->sig_pending & SIGMASK(sig)))
+		t->siginfo[sig - 1] = *info;
+	t->sig_pending |= SIGMASK(sig);
+	signal_wake(t, sig);
+}
+
 void send_signal(struct task *t, int sig)
 {
 	struct ksiginfo i = { sig, SI_KERNEL, 0, 0, 0, 0, 0 };
 	send_signal_info(t, &i);
+}
+
+void send_signal_thread(struct task *t, int sig)
+{
+	struct ksiginfo i = { sig, SI_KERNEL, 0, 0, 0, 0, 0 };
+	send_signal_info_thread(t, &i);
 }
 
 /* A synchronous fault: it cannot be blocked or ignored away, or the task
@@ -111,10 +199,10 @@ void send_signal(struct task *t, int sig)
 static void force_info(struct task *t, const struct ksiginfo *info)
 {
 	int sig = info->signo;
-	if ((t->sig_blocked & SIGMASK(sig)) || t->sigaction[sig - 1].handler == SIG_IGN)
-		t->sigaction[sig - 1].handler = SIG_DFL;
+	if ((t->sig_blocked & SIGMASK(sig)) || t->sighand->action[sig - 1].handler == SIG_IGN)
+		t->sighand->action[sig - 1].handler = SIG_DFL;
 	t->sig_blocked &= ~SIGMASK(sig);
-	send_signal_info(t, info);
+	send_signal_info_thread(t, info);
 }
 
 void force_sig_task(struct task *t, int sig)
@@ -139,31 +227,69 @@ void force_sig(int sig)
 	force_sig_fault(sig, SI_KERNEL, 0);
 }
 
-/* Takes the next deliverable signal: faults first, then lowest number. */
-int dequeue_signal(struct task *t, u64 allowed, struct ksiginfo *info)
+static int take_signal(u64 *pending, struct ksiginfo *infos, u64 allowed,
+		       struct ksiginfo *info)
 {
-	u64 ready = t->sig_pending & allowed;
+	u64 ready = *pending & allowed;
 	if (!ready)
 		return 0;
 	u64 pick = (ready & SYNCHRONOUS) ? (ready & SYNCHRONOUS) : ready;
 	int sig = __builtin_ctzl(pick) + 1;
-	t->sig_pending &= ~SIGMASK(sig);
-	*info = t->siginfo[sig - 1];
+	*pending &= ~SIGMASK(sig);
+	*info = infos[sig - 1];
+	return sig;
+}
+
+/* Takes the next deliverable signal: the thread's own first (faults
+ * before anything), then the process's; lowest number first. */
+int dequeue_signal(struct task *t, u64 allowed, struct ksiginfo *info)
+{
+	int sig = take_signal(&t->sig_pending, t->siginfo, allowed, info);
+	if (!sig)
+		sig = take_signal(&t->group->shared_pending, t->group->shared_info, allowed, info);
 	recalc_sigpending(t);
 	return sig;
 }
 
-/* Default action "stop": sleep until SIGCONT or SIGKILL. */
+/* The signals pending for t, its own and its process's (sigpending). */
+u64 task_pending(const struct task *t)
+{
+	return all_pending(t);
+}
+
+/* Drop sig from every queue of t's process (an action set to ignore). */
+void flush_signal(struct task *t, int sig)
+{
+	struct thread_group *g = t->group;
+	g->shared_pending &= ~SIGMASK(sig);
+	for_each_thread(g, u) {
+		u->sig_pending &= ~SIGMASK(sig);
+		recalc_sigpending(u);
+	}
+}
+
+/* Default action "stop": the whole process stops (the first thread to
+ * take the signal reports it; the others join at their next way out)
+ * and sleeps until SIGCONT or SIGKILL. */
 static void do_stop(struct task *t, int sig)
 {
+	struct thread_group *g = t->group;
+	if (!g->stop_sig && !g->group_exit) {
+		g->stop_sig = sig;
+		g->leader->stop_report = sig;
+		g->leader->cont_report = 0;
+		for_each_thread(g, u)
+			if (u != t) {
+				recalc_sigpending(u);
+				wake_task(u);	/* interrupts its sleep: it joins */
+			}
+		notify_parent_cld(t, CLD_STOPPED, sig);
+	}
+	if (!g->stop_sig)
+		return;			/* SIGCONT or a group exit came first */
 	t->stopped = sig;
-	t->stop_report = sig;
-	t->cont_report = 0;
-	notify_parent_cld(t, CLD_STOPPED, sig);
 	while (t->stopped && !(t->sig_pending & SIGMASK(SIGKILL))) {
-		t->wchan = &t->stopped;
-		t->state = TASK_SLEEPING;
-		schedule();
+		sleep_now(&t->stopped);
 	}
 	t->stopped = 0;
 }
@@ -239,6 +365,8 @@ void do_signal(struct pt_regs *regs)
 		recalc_sigpending(t);
 		ptrace_event(128 /* PTRACE_EVENT_STOP */, 0);
 	}
+	if (group_stop_pending(t))
+		do_stop(t, t->group->stop_sig);
 	while ((sig = dequeue_signal(t, ~(t->sig_blocked & ~UNBLOCKABLE), &info))) {
 		/* Signal-delivery-stop: the tracer may cancel or replace it. */
 		if (t->tracer && sig != SIGKILL) {
@@ -246,7 +374,7 @@ void do_signal(struct pt_regs *regs)
 			if (!sig)
 				continue;
 		}
-		struct k_sigaction *ka = &t->sigaction[sig - 1];
+		struct k_sigaction *ka = &t->sighand->action[sig - 1];
 		if (sig != SIGKILL && ka->handler == SIG_IGN)
 			continue;
 		/* A traced task's stop signals stop it for the tracer only
@@ -260,10 +388,10 @@ void do_signal(struct pt_regs *regs)
 				do_stop(t, sig);
 				continue;
 			}
-			/* Terminate.  No core files are written, so the wait
-			 * status never has the 0x80 "core dumped" bit - as on
-			 * Linux with RLIMIT_CORE 0. */
-			do_exit(sig);
+			/* Terminate the process.  No core files are written,
+			 * so the wait status never has the 0x80 "core dumped"
+			 * bit - as on Linux with RLIMIT_CORE 0. */
+			do_group_exit(sig);
 		}
 		if (in_syscall(regs))
 			restart_with_handler(regs, ka);
@@ -273,7 +401,7 @@ void do_signal(struct pt_regs *regs)
 		if (setup_signal_frame(sig, &info, regs, saved)) {
 			/* No room or a bad stack: Linux's force_sigsegv. */
 			printk("pid %d: cannot build the frame for signal %d\n", t->pid, sig);
-			t->sigaction[SIGSEGV - 1].handler = SIG_DFL;
+			t->sighand->action[SIGSEGV - 1].handler = SIG_DFL;
 			force_sig(SIGSEGV);
 			return;
 		}

@@ -10,11 +10,21 @@
 
 int dequeue_signal(struct task *t, u64 allowed, struct ksiginfo *info);
 
+/* kill's target is a process, whichever of its thread ids names it. */
 static int kill_one(struct task *t, int sig, int code)
 {
 	if (sig) {
-		struct ksiginfo i = { sig, code, 0, current->pid, 0, 0, 0 };
+		struct ksiginfo i = { sig, code, 0, current->tgid, 0, 0, 0 };
 		send_signal_info(t, &i);
+	}
+	return 0;
+}
+
+static int tkill_one(struct task *t, int sig)
+{
+	if (sig) {
+		struct ksiginfo i = { sig, SI_TKILL, 0, current->tgid, 0, 0, 0 };
+		send_signal_info_thread(t, &i);
 	}
 	return 0;
 }
@@ -25,16 +35,19 @@ SYSCALL_DEFINE2(kill, pid_t, pid, int, sig)
 		return -EINVAL;
 	if (pid > 0) {
 		struct task *t = find_task(pid);
-		return t ? kill_one(t, sig, SI_USER) : -ESRCH;
+		return t ? kill_one(t, sig, SI_USER) : -ESRCH;	/* a zombie too */
 	}
-	/* 0: our process group; -1: everyone but init and us; < -1: group -pid */
-	pid_t pgid = pid == 0 ? current->pgid : -pid;
+	/* 0: our process group; -1: everyone but init and us; < -1: group
+	 * -pid.  Each process once, through its leader. */
+	pid_t pgid = pid == 0 ? current->group->pgid : -pid;
 	int found = 0;
 	for (int i = 0; i < NR_TASKS; i++) {
 		struct task *t = tasks[i];
-		if (!t || t->state == TASK_DEAD || t->state == TASK_ZOMBIE)
+		if (!t || t->state == TASK_DEAD || !t->group || !thread_group_leader(t) ||
+		    !t->group->live)
 			continue;
-		if (pid == -1 ? (t->pid == 1 || t == current) : t->pgid != pgid)
+		if (pid == -1 ? (t->tgid == 1 || t->group == current->group)
+			      : t->group->pgid != pgid)
 			continue;
 		found++;
 		kill_one(t, sig, SI_USER);
@@ -47,9 +60,9 @@ SYSCALL_DEFINE3(tgkill, pid_t, tgid, pid_t, tid, int, sig)
 	if (tgid <= 0 || tid <= 0 || sig < 0 || sig > NSIG)
 		return -EINVAL;
 	struct task *t = find_task(tid);
-	if (!t || t->pid != tgid)
+	if (!t || t->tgid != tgid || t->state == TASK_ZOMBIE)
 		return -ESRCH;
-	return kill_one(t, sig, SI_TKILL);
+	return tkill_one(t, sig);
 }
 
 SYSCALL_DEFINE2(tkill, pid_t, tid, int, sig)
@@ -57,7 +70,9 @@ SYSCALL_DEFINE2(tkill, pid_t, tid, int, sig)
 	if (tid <= 0 || sig < 0 || sig > NSIG)
 		return -EINVAL;
 	struct task *t = find_task(tid);
-	return t ? kill_one(t, sig, SI_TKILL) : -ESRCH;
+	if (!t || t->state == TASK_ZOMBIE)
+		return -ESRCH;
+	return tkill_one(t, sig);
 }
 
 #define SIG_BLOCK 0
@@ -92,7 +107,7 @@ SYSCALL_DEFINE2(rt_sigpending, u64 __user *, set, size_t, sigsetsize)
 {
 	if (sigsetsize > 8)
 		return -EINVAL;
-	u64 p = current->sig_pending & current->sig_blocked;
+	u64 p = task_pending(current) & current->sig_blocked;
 	return copy_to_user(set, &p, sigsetsize);
 }
 
@@ -105,7 +120,7 @@ static int do_sigaction(int sig, const struct k_sigaction *act, struct k_sigacti
 	if (sig < 1 || sig > NSIG)
 		return -EINVAL;
 	struct task *t = current;
-	struct k_sigaction *k = &t->sigaction[sig - 1];
+	struct k_sigaction *k = &t->sighand->action[sig - 1];
 	*old = *k;
 	if (act) {
 		if (sig == SIGKILL || sig == SIGSTOP)
@@ -113,10 +128,8 @@ static int do_sigaction(int sig, const struct k_sigaction *act, struct k_sigacti
 		*k = *act;
 		k->mask &= ~UNBLOCKABLE;
 		/* POSIX: setting a pending signal to be ignored discards it. */
-		if (k->handler == 1 || (k->handler == SIG_DFL && sig_ignored_by_default(sig))) {
-			t->sig_pending &= ~SIGMASK(sig);
-			recalc_sigpending(t);
-		}
+		if (k->handler == 1 || (k->handler == SIG_DFL && sig_ignored_by_default(sig)))
+			flush_signal(t, sig);
 	}
 	return 0;
 }
@@ -247,7 +260,7 @@ static long sigtimedwait(const u64 __user *uset, void __user *uinfo, bool have_t
 		int err = sleep_on(&t->sigwait_set);
 		t->sigwait_set = 0;
 		t->wake_at_ns = 0;
-		if (err && !(t->sig_pending & set))
+		if (err && !(task_pending(t) & set))
 			return -EINTR;
 	}
 	if (uinfo) {
@@ -349,13 +362,17 @@ COMPAT_SYSCALL_DEFINE2(sigaltstack, const struct stack32 __user *, uss,
 	return err;
 }
 
-/* ITIMER_REAL: checked by the timer tick (itimer_tick, from sched.c). */
-void itimer_tick(struct task *t, u64 now)
+/* ITIMER_REAL belongs to the process (POSIX): the timer tick checks the
+ * armed ones (sched.c); false once it is off, to leave the list. */
+bool itimer_tick(struct thread_group *g, u64 now)
 {
-	if (!t->it_real_deadline || now < t->it_real_deadline)
-		return;
-	t->it_real_deadline = t->it_real_interval ? now + t->it_real_interval : 0;
-	send_signal(t, SIGALRM);
+	if (!g->it_real_deadline || !g->live)
+		return false;
+	if (now < g->it_real_deadline)
+		return true;
+	g->it_real_deadline = g->it_real_interval ? now + g->it_real_interval : 0;
+	send_signal(g->leader, SIGALRM);
+	return g->it_real_deadline != 0;
 }
 
 struct itimerval64 { s64 isec, iusec, vsec, vusec; };
@@ -365,17 +382,19 @@ static void itimer_get(u64 *interval, u64 *value)
 {
 	struct task *t = current;
 	u64 now = ktime_ns();
-	*interval = t->it_real_interval;
-	*value = t->it_real_deadline > now ? t->it_real_deadline - now :
-		 (t->it_real_deadline ? 1000 : 0);
+	*interval = t->group->it_real_interval;
+	*value = t->group->it_real_deadline > now ? t->group->it_real_deadline - now :
+		 (t->group->it_real_deadline ? 1000 : 0);
 }
 
 static long itimer_set(int which, u64 interval, u64 value)
 {
 	if (which != 0)		/* only ITIMER_REAL is implemented */
 		return -EINVAL;
-	current->it_real_interval = interval;
-	current->it_real_deadline = value ? ktime_ns() + value : 0;
+	current->group->it_real_interval = interval;
+	current->group->it_real_deadline = value ? ktime_ns() + value : 0;
+	if (value)
+		itimer_arm(current->group);
 	return 0;
 }
 

@@ -5,15 +5,15 @@
 #include <xentry/uaccess.h>
 #include <asm/x86.h>
 
-SYSCALL_DEFINE0(getpid) { return current->pid; }
+SYSCALL_DEFINE0(getpid) { return current->tgid; }
 SYSCALL_DEFINE0(gettid) { return current->pid; }
-SYSCALL_DEFINE0(getppid) { return current->parent ? current->parent->pid : 0; }
+SYSCALL_DEFINE0(getppid) { return current->parent ? current->parent->tgid : 0; }
 /* Everyone is root: there is no user database and no permission model. */
 SYSCALL_DEFINE0(getuid) { return 0; }
 SYSCALL_DEFINE0(geteuid) { return 0; }
 SYSCALL_DEFINE0(getgid) { return 0; }
 SYSCALL_DEFINE0(getegid) { return 0; }
-SYSCALL_DEFINE0(getpgrp) { return current->pgid; }
+SYSCALL_DEFINE0(getpgrp) { return current->group->pgid; }
 SYSCALL_DEFINE0(sched_yield)
 {
 	current->work |= TIF_NEED_RESCHED;
@@ -23,13 +23,13 @@ SYSCALL_DEFINE0(sched_yield)
 SYSCALL_DEFINE1(getpgid, pid_t, pid)
 {
 	struct task *t = pid ? find_task(pid) : current;
-	return t ? t->pgid : -ESRCH;
+	return t ? t->group->pgid : -ESRCH;
 }
 
 SYSCALL_DEFINE1(getsid, pid_t, pid)
 {
 	struct task *t = pid ? find_task(pid) : current;
-	return t ? t->sid : -ESRCH;
+	return t ? t->group->sid : -ESRCH;
 }
 
 SYSCALL_DEFINE2(setpgid, pid_t, pid, pid_t, pgid)
@@ -37,19 +37,19 @@ SYSCALL_DEFINE2(setpgid, pid_t, pid, pid_t, pgid)
 	struct task *t = pid ? find_task(pid) : current;
 	if (pgid < 0)
 		return -EINVAL;
-	if (!t || (t != current && t->parent != current))
+	if (!t || (t->group != current->group && (!t->parent || t->parent->group != current->group)))
 		return -ESRCH;
-	t->pgid = pgid ? pgid : t->pid;
+	t->group->pgid = pgid ? pgid : t->tgid;
 	return 0;
 }
 
 SYSCALL_DEFINE0(setsid)
 {
 	struct task *t = current;
-	if (t->pgid == t->pid)
+	if (t->group->pgid == t->tgid)
 		return -EPERM;		/* already a group leader */
-	t->sid = t->pgid = t->pid;
-	return t->sid;
+	t->group->sid = t->group->pgid = t->tgid;
+	return t->group->sid;
 }
 
 struct new_utsname { char sysname[65], nodename[65], release[65], version[65],

@@ -198,6 +198,8 @@ static int ts_to_ns(s64 sec, s64 nsec, u64 *ns)
 	return 0;
 }
 
+static long nanosleep_restart(struct restart_block *rb);
+
 static long nanosleep_common(int which, int flags, u64 req, u64 *rem, void __user *rmtp,
 			     bool compat)
 {
@@ -214,9 +216,11 @@ static long nanosleep_common(int which, int flags, u64 req, u64 *rem, void __use
 		return 0;
 	if (flags & 1)
 		return -ERESTARTNOHAND;
-	current->restart_deadline = deadline;
-	current->restart_rmtp = rmtp;
-	current->restart_compat = compat;
+	struct restart_block *rb = &current->restart;
+	rb->fn = nanosleep_restart;
+	rb->deadline = deadline;
+	rb->arg[0] = (unsigned long)rmtp;
+	rb->compat = compat;
 	return -ERESTART_RESTARTBLOCK;
 }
 
@@ -232,16 +236,26 @@ static int put_rem(void __user *rmtp, u64 rem, bool compat)
 	return copy_to_user(rmtp, &o, sizeof(o));
 }
 
-SYSCALL_DEFINE0(restart_syscall)
+static long nanosleep_restart(struct restart_block *rb)
 {
-	struct task *t = current;
+	void __user *rmtp = (void __user *)rb->arg[0];
+	bool compat = rb->compat;
 	u64 rem, now = ktime_ns();
-	u64 left = t->restart_deadline > now ? t->restart_deadline - now : 0;
-	long r = nanosleep_common(CLOCK_MONOTONIC, 0, left, &rem, t->restart_rmtp,
-				  t->restart_compat);
-	if (r == -ERESTART_RESTARTBLOCK && put_rem(t->restart_rmtp, rem, t->restart_compat))
+	u64 left = rb->deadline > now ? rb->deadline - now : 0;
+	long r = nanosleep_common(CLOCK_MONOTONIC, 0, left, &rem, rmtp, compat);
+	if (r == -ERESTART_RESTARTBLOCK && put_rem(rmtp, rem, compat))
 		return -EFAULT;
 	return r;
+}
+
+/* Continues whatever call last returned -ERESTART_RESTARTBLOCK; called
+ * without one (a user program may), it fails as on Linux. */
+SYSCALL_DEFINE0(restart_syscall)
+{
+	struct restart_block *rb = &current->restart;
+	long (*fn)(struct restart_block *) = rb->fn;
+	rb->fn = NULL;
+	return fn ? fn(rb) : -EINTR;
 }
 
 /* A struct timespec from user space in either ABI, checked, in ns. */

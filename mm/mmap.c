@@ -1,8 +1,10 @@
 /*
- * Mappings (VMAs), demand paging, and the memory system calls.
+ * Mappings (VMAs), demand paging, mmap and munmap.
  * Pages are allocated on first touch: the fault handler finds the VMA,
  * checks the access against its protection and fills a fresh page - zeros,
- * or file data up to file_end.
+ * or file data up to file_end - or, for a shared mapping, maps the file's
+ * own page (shmem.c).  mprotect.c, mremap.c: the calls that change
+ * existing mappings.
  */
 #include <xentry/kernel.h>
 #include <xentry/mm.h>
@@ -11,25 +13,10 @@
 #include <xentry/sched.h>
 #include <xentry/syscalls.h>
 #include <asm/desc.h>
-
-int map_user_page(struct mm *mm, unsigned long va, void *page, u32 prot);
-void *user_page(struct mm *mm, unsigned long va);
-void unmap_user_range(struct mm *mm, unsigned long start, unsigned long end);
-void protect_user_range(struct mm *mm, unsigned long start, unsigned long end, u32 prot);
-u64 *pml4_create(void);
-void pml4_destroy(u64 *pml4);
-int pml4_copy_user(u64 *dst, u64 *src);
+#include "internal.h"
 
 #define MMAP_BASE_64 0x7f0000000000UL
 #define MMAP_BASE_32 0xf7000000UL
-/*
- * Linux's mmap_min_addr (Debian: 64 KiB).  A hint below it is ignored.
- * MAP_FIXED below it needs CAP_SYS_RAWIO, which every xentry task has (all
- * run as root), so it is allowed, as for root on Linux.  Page 0 no longer
- * matters to the LDT (the LDTR is null without one, ldt.c), and SMEP keeps
- * the kernel from running user pages.
- */
-#define MMAP_MIN_ADDR 0x10000UL
 
 struct mm *mm_create(bool is32)
 {
@@ -49,8 +36,10 @@ struct mm *mm_create(bool is32)
 
 static void vma_free(struct vma *v)
 {
-	if (v->ino)
+	if (v->ino) {
+		vma_unlink_file(v);
 		inode_put(v->ino);
+	}
 	kfree(v);
 }
 
@@ -87,8 +76,11 @@ struct mm *mm_copy(struct mm *old)
 			goto fail;
 		*c = *v;
 		c->next = NULL;
-		if (c->ino)
+		c->mm = mm;
+		if (c->ino) {
 			inode_get(c->ino);
+			vma_link_file(c);
+		}
 		*tail = c;
 		tail = &c->next;
 	}
@@ -109,7 +101,7 @@ struct vma *vma_find(struct mm *mm, unsigned long addr)
 }
 
 /* Split v so that a boundary falls at addr (start < addr < end). */
-static int vma_split(struct vma *v, unsigned long addr)
+int vma_split(struct vma *v, unsigned long addr)
 {
 	struct vma *n = kmalloc(sizeof(*n));
 	if (!n)
@@ -117,11 +109,33 @@ static int vma_split(struct vma *v, unsigned long addr)
 	*n = *v;
 	n->start = addr;
 	n->off = v->off + (addr - v->start);
-	if (n->ino)
+	if (n->ino) {
 		inode_get(n->ino);
+		vma_link_file(n);
+	}
 	v->end = addr;
 	v->next = n;
 	return 0;
+}
+
+void vma_insert(struct mm *mm, struct vma *n)
+{
+	struct vma **pp = &mm->vmas;
+	while (*pp && (*pp)->start < n->start)
+		pp = &(*pp)->next;
+	n->next = *pp;
+	*pp = n;
+}
+
+bool range_mapped(struct mm *mm, unsigned long start, unsigned long end)
+{
+	for (unsigned long a = start; a < end;) {
+		struct vma *v = vma_find(mm, a);
+		if (!v)
+			return false;
+		a = v->end;
+	}
+	return true;
 }
 
 int vma_unmap(struct mm *mm, unsigned long start, unsigned long len)
@@ -156,21 +170,21 @@ int vma_map(struct mm *mm, unsigned long start, unsigned long len, u32 prot,
 {
 	if (vma_unmap(mm, start, len))
 		return -ENOMEM;
-	struct vma *n = kmalloc(sizeof(*n));
+	struct vma *n = kzalloc(sizeof(*n));
 	if (!n)
 		return -ENOMEM;
-	*n = (struct vma){ start, start + len, prot, flags, ino, off, file_end, NULL };
-	if (ino)
+	*n = (struct vma){ .start = start, .end = start + len, .prot = prot,
+			   .flags = flags, .ino = ino, .off = off,
+			   .file_end = file_end, .mm = mm };
+	if (ino) {
 		inode_get(ino);
-	struct vma **pp = &mm->vmas;
-	while (*pp && (*pp)->start < start)
-		pp = &(*pp)->next;
-	n->next = *pp;
-	*pp = n;
+		vma_link_file(n);
+	}
+	vma_insert(mm, n);
 	return 0;
 }
 
-static bool range_free(struct mm *mm, unsigned long start, unsigned long end)
+bool range_free(struct mm *mm, unsigned long start, unsigned long end)
 {
 	for (struct vma *v = mm->vmas; v; v = v->next)
 		if (v->start < end && start < v->end)
@@ -214,9 +228,20 @@ static unsigned long vma_find_free_32bit(struct mm *mm, unsigned long len)
 
 static int fill_page(struct mm *mm, struct vma *v, unsigned long va)
 {
+	/* A page that should come from the file but lies wholly past its
+	 * end: SIGBUS, as Linux (-EIO tells the fault handler).  Checked
+	 * here, not only on faults, so that no path (ptrace's included)
+	 * gives a file a page past its end. */
+	if (v->ino && va < v->file_end &&
+	    (loff_t)(v->off + (va - v->start)) >= inode_size(v->ino))
+		return -EIO;
+	if (v->flags & VMA_SHARED)
+		return shared_fault(mm, v, va);
 	void *page = alloc_page();
 	if (!page)
 		return -ENOMEM;
+	if (v->flags & VMA_VDSO)
+		vdso32_fill(page, va - v->start);
 	if (v->ino && va < v->file_end) {
 		size_t n = MIN(PAGE_SIZE, v->file_end - va);
 		ssize_t r = inode_read(v->ino, page, n, v->off + (va - v->start));
@@ -266,23 +291,8 @@ int handle_user_page_fault(unsigned long addr, unsigned long error)
 		return -EACCES;
 	if (!(v->prot & (PROT_READ | PROT_WRITE | PROT_EXEC)))
 		return -EACCES;
-	/* A page that should come from the file but lies wholly past its
-	 * end: SIGBUS, as Linux (-EIO tells the fault handler). */
-	unsigned long va = addr & PAGE_MASK;
-	if (v->ino && va < v->file_end &&
-	    (loff_t)(v->off + (va - v->start)) >= inode_size(v->ino))
-		return -EIO;
-	return fill_page(mm, v, va);
+	return fill_page(mm, v, addr & PAGE_MASK);
 }
-
-#define MAP_SHARED 0x01
-#define MAP_PRIVATE 0x02
-#define MAP_SHARED_VALIDATE 0x03
-#define MAP_TYPE 0x0f
-#define MAP_FIXED 0x10
-#define MAP_32BIT 0x40
-#define MAP_ANONYMOUS 0x20
-#define MAP_FIXED_NOREPLACE 0x100000
 
 long do_mmap(unsigned long addr, unsigned long len, unsigned long prot,
 	     unsigned long flags, int fd, u64 off)
@@ -299,10 +309,30 @@ long do_mmap(unsigned long addr, unsigned long len, unsigned long prot,
 	len = ALIGN_UP(len, PAGE_SIZE);
 	if (!len || len > mm->limit)
 		return -ENOMEM;
+	bool shared = type != MAP_PRIVATE;
+	u32 vflags = shared ? VMA_SHARED : 0;
 	if (!(flags & MAP_ANONYMOUS)) {
-		int err = fd_get_inode_for_mmap(fd, type != MAP_PRIVATE && (prot & PROT_WRITE), &ino);
+		/* Linux: the file offset of the mapping's end must not wrap. */
+		if (((off >> PAGE_SHIFT) + (len >> PAGE_SHIFT)) < (off >> PAGE_SHIFT))
+			return -EOVERFLOW;
+		bool writable;
+		int err = fd_get_inode_for_mmap2(fd, shared && (prot & PROT_WRITE), &ino,
+						 &writable);
 		if (err)
 			return err;
+		/* A shared mapping of a file not open for writing can never
+		 * be made writable (mprotect says EACCES). */
+		if (writable)
+			vflags |= VMA_MAYWRITE;
+	} else if (shared) {
+		/* Shared anonymous memory is an unnamed file of len bytes,
+		 * as Linux's shmem: fork shares it through the mapping's
+		 * reference, and it goes with the last mapping.  Offset 0. */
+		ino = shmem_create(len);
+		if (!ino)
+			return -ENOMEM;
+		vflags |= VMA_MAYWRITE;
+		off = 0;
 	}
 	long ret;
 	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
@@ -328,7 +358,7 @@ long do_mmap(unsigned long addr, unsigned long len, unsigned long prot,
 	/* Pages past EOF raise SIGBUS when touched (handle_user_page_fault);
 	 * the tail of the last page is zero-filled. */
 	unsigned long file_end = ino ? addr + len : 0;
-	ret = vma_map(mm, addr, len, prot & 7, 0, ino, off, file_end);
+	ret = vma_map(mm, addr, len, prot & 7, vflags, ino, off, file_end);
 	if (!ret)
 		ret = addr;
 out:
@@ -359,86 +389,4 @@ SYSCALL_DEFINE2(munmap, unsigned long, addr, unsigned long, len)
 	if (addr + len > current->mm->limit || addr + len < addr)
 		return -EINVAL;
 	return vma_unmap(current->mm, addr, len);
-}
-
-SYSCALL_DEFINE3(mprotect, unsigned long, start, unsigned long, len, unsigned long, prot)
-{
-	struct mm *mm = current->mm;
-	if (start & ~PAGE_MASK)
-		return -EINVAL;
-	if (prot & ~7UL)
-		return -EINVAL;
-	unsigned long end = start + ALIGN_UP(len, PAGE_SIZE);
-	if (end < start)
-		return -ENOMEM;
-	if (end == start)
-		return 0;
-	/* Linux: the whole range must be mapped, else -ENOMEM. */
-	for (unsigned long a = start; a < end;) {
-		struct vma *v = vma_find(mm, a);
-		if (!v)
-			return -ENOMEM;
-		a = v->end;
-	}
-	for (struct vma *v = mm->vmas; v; v = v->next) {
-		if (v->end <= start || v->start >= end)
-			continue;
-		if (v->start < start) {
-			if (vma_split(v, start))
-				return -ENOMEM;
-			continue;
-		}
-		if (v->end > end && vma_split(v, end))
-			return -ENOMEM;
-		v->prot = prot;
-		protect_user_range(mm, v->start, v->end, prot);
-	}
-	return 0;
-}
-
-SYSCALL_DEFINE1(brk, unsigned long, newbrk)
-{
-	struct mm *mm = current->mm;
-	unsigned long old_end = ALIGN_UP(mm->brk, PAGE_SIZE);
-	unsigned long new_end = ALIGN_UP(newbrk, PAGE_SIZE);
-	/* Linux returns the current break for any refused request. */
-	if (newbrk < mm->brk_start || newbrk >= mm->limit)
-		return mm->brk;
-	if (new_end > old_end) {
-		if (!range_free(mm, old_end, new_end))
-			return mm->brk;
-		if (vma_map(mm, old_end, new_end - old_end, PROT_READ | PROT_WRITE,
-			    VMA_BRK, NULL, 0, 0))
-			return mm->brk;
-	} else if (new_end < old_end) {
-		vma_unmap(mm, new_end, old_end - new_end);
-	}
-	mm->brk = newbrk;
-	return newbrk;
-}
-
-#define MADV_DONTNEED 4
-#define MADV_FREE 8
-
-SYSCALL_DEFINE3(madvise, unsigned long, start, unsigned long, len, int, advice)
-{
-	struct mm *mm = current->mm;
-	if (start & ~PAGE_MASK)
-		return -EINVAL;
-	unsigned long end = start + ALIGN_UP(len, PAGE_SIZE);
-	if (end < start)
-		return -EINVAL;
-	/* Linux: -ENOMEM if part of the range is not mapped. */
-	for (unsigned long a = start; a < end;) {
-		struct vma *v = vma_find(mm, a);
-		if (!v)
-			return -ENOMEM;
-		a = v->end;
-	}
-	/* DONTNEED drops the pages: the next touch refills them from the
-	 * mapping (zeros, or the file), exactly as Linux's private mappings.
-	 * Other advice is a hint a kernel without swap can ignore. */
-	if (advice == MADV_DONTNEED || advice == MADV_FREE)
-		unmap_user_range(mm, start, end);
-	return 0;
 }

@@ -2,6 +2,17 @@
  * Physical page allocator: one bit per 4 KiB page, set = in use.  A bitmap
  * (rather than a free list) makes contiguous runs easy, which kmalloc's
  * large allocations need, and costs 32 KiB per GiB.
+ *
+ * Every page also has a reference count.  A page of a shared mapping is
+ * held by the file (or shared-anonymous object) that owns it and by each
+ * PTE that maps it, in any number of address spaces; those go away in any
+ * order (munmap, exit, truncate, fork's failure path), and the count makes
+ * the last one free the page, exactly once.  Pages with a single owner
+ * (page tables, kernel stacks, private user pages) stay at 1, and
+ * free_page() insists on that: freeing a page someone else still holds is
+ * a kernel bug that must stop the machine, not become a use-after-free.
+ * 32 bits cannot overflow: every reference is a PTE or a slot that itself
+ * lives in RAM, far fewer than 2^32 of them.
  */
 #include <xentry/kernel.h>
 #include <xentry/mm.h>
@@ -10,6 +21,7 @@
 #define MAX_PAGES (MAX_PHYS / PAGE_SIZE)
 
 static u64 bitmap[MAX_PAGES / 64];
+static u32 refcount[MAX_PAGES];
 static size_t npages, nfree, hint;
 
 static bool test(size_t pfn) { return bitmap[pfn / 64] & (1UL << (pfn % 64)); }
@@ -58,8 +70,10 @@ void *alloc_pages(size_t n)
 		if (++run < n)
 			continue;
 		size_t first = pfn + 1 - n;
-		for (size_t k = first; k <= pfn; k++)
+		for (size_t k = first; k <= pfn; k++) {
 			set(k);
+			refcount[k] = 1;
+		}
 		nfree -= n;
 		hint = pfn + 1;
 		void *va = __va(first * PAGE_SIZE);
@@ -79,6 +93,8 @@ void free_pages(void *p, size_t n)
 	size_t pfn = __pa(p) / PAGE_SIZE;
 	for (size_t k = pfn; k < pfn + n; k++) {
 		BUG_ON(k >= npages || !test(k));
+		BUG_ON(refcount[k] != 1);
+		refcount[k] = 0;
 		clear(k);
 	}
 	nfree += n;
@@ -87,6 +103,33 @@ void free_pages(void *p, size_t n)
 void free_page(void *p)
 {
 	free_pages(p, 1);
+}
+
+static size_t ref_pfn(void *p)
+{
+	size_t pfn = __pa(p) / PAGE_SIZE;
+	BUG_ON(pfn >= npages || !test(pfn) || refcount[pfn] == 0);
+	return pfn;
+}
+
+void get_page(void *p)
+{
+	refcount[ref_pfn(p)]++;
+}
+
+void put_page(void *p)
+{
+	size_t pfn = ref_pfn(p);
+	if (refcount[pfn] > 1) {
+		refcount[pfn]--;
+		return;
+	}
+	free_pages(p, 1);
+}
+
+unsigned int page_count(void *p)
+{
+	return refcount[ref_pfn(p)];
 }
 
 size_t free_page_count(void)

@@ -19,6 +19,9 @@
 #define PTE_G (1UL << 8)
 #define PTE_NX (1UL << 63)
 #define PTE_ADDR 0x000ffffffffff000UL
+/* Software bit (ignored by the CPU): the page belongs to a file or shared
+ * object, so fork maps the same page in the child instead of copying it. */
+#define PTE_SHARED (1UL << 9)
 
 #define VMALLOC_START 0xffffc90000000000UL
 #define STACK_SLOT (KSTACK_PAGES * PAGE_SIZE + PAGE_SIZE)
@@ -99,6 +102,7 @@ u64 pte_flags_for(u32 prot)
 	return f;
 }
 
+/* Takes over the caller's reference on page. */
 int map_user_page(struct mm *mm, unsigned long va, void *page, u32 prot)
 {
 	u64 *pte = pte_walk(mm->pml4, va, true);
@@ -106,6 +110,39 @@ int map_user_page(struct mm *mm, unsigned long va, void *page, u32 prot)
 		return -ENOMEM;
 	*pte = __pa(page) | pte_flags_for(prot);
 	return 0;
+}
+
+/* Map a page someone else owns (a file's): the PTE takes a reference of
+ * its own, so the page outlives the owner's copy of it if need be. */
+int map_shared_page(struct mm *mm, unsigned long va, void *page, u32 prot)
+{
+	u64 *pte = pte_walk(mm->pml4, va, true);
+	if (!pte)
+		return -ENOMEM;
+	get_page(page);
+	*pte = __pa(page) | pte_flags_for(prot) | PTE_SHARED;
+	return 0;
+}
+
+/*
+ * The PTE for va if the tables down to it exist.  Otherwise NULL, and
+ * *next is the first address past the hole, so range walks skip a missing
+ * table in one step instead of page by page (a PROT_NONE reservation of
+ * gigabytes costs nothing to unmap).
+ */
+static u64 *pte_lookup(u64 *pml4, unsigned long va, unsigned long *next)
+{
+	u64 *table = pml4;
+	for (int level = 3; level > 0; level--) {
+		u64 e = table[(va >> (12 + 9 * level)) & 511];
+		if (!(e & PTE_P)) {
+			unsigned long span = 1UL << (12 + 9 * level);
+			*next = (va & ~(span - 1)) + span;
+			return NULL;
+		}
+		table = __va(e & PTE_ADDR);
+	}
+	return &table[(va >> 12) & 511];
 }
 
 /* The kernel address of a present user page, or NULL. */
@@ -122,29 +159,79 @@ static bool mm_is_current(struct mm *mm)
 	return read_cr3() == __pa(mm->pml4);
 }
 
+/* Drop the PTEs of [start, end): a private page goes with its only
+ * reference, a shared one stays with its file and its other mappers. */
 void unmap_user_range(struct mm *mm, unsigned long start, unsigned long end)
 {
+	unsigned long next;
 	for (unsigned long va = start; va < end; va += PAGE_SIZE) {
-		u64 *pte = pte_walk(mm->pml4, va, false);
-		if (!pte || !(*pte & PTE_P))
+		u64 *pte = pte_lookup(mm->pml4, va, &next);
+		if (!pte) {
+			va = next - PAGE_SIZE;
 			continue;
-		free_page(__va(*pte & PTE_ADDR));
+		}
+		if (!(*pte & PTE_P))
+			continue;
+		u64 old = *pte;
 		*pte = 0;
 		if (mm_is_current(mm))
 			invlpg(va);
+		put_page(__va(old & PTE_ADDR));
 	}
 }
 
 void protect_user_range(struct mm *mm, unsigned long start, unsigned long end, u32 prot)
 {
+	unsigned long next;
 	for (unsigned long va = start; va < end; va += PAGE_SIZE) {
-		u64 *pte = pte_walk(mm->pml4, va, false);
-		if (!pte || !(*pte & PTE_P))
+		u64 *pte = pte_lookup(mm->pml4, va, &next);
+		if (!pte) {
+			va = next - PAGE_SIZE;
 			continue;
-		*pte = (*pte & PTE_ADDR) | pte_flags_for(prot);
+		}
+		if (!(*pte & PTE_P))
+			continue;
+		*pte = (*pte & (PTE_ADDR | PTE_SHARED)) | pte_flags_for(prot);
 		if (mm_is_current(mm))
 			invlpg(va);
 	}
+}
+
+/*
+ * mremap: carry the PTEs of [from, from + len) to [to, to + len), which
+ * must not overlap and must hold nothing.  Every table the destination
+ * needs is made first, so running out of memory leaves both ranges as
+ * they were; after that the move itself cannot fail.  The pages keep
+ * their references: only where they are mapped changes.
+ */
+int move_user_range(struct mm *mm, unsigned long from, unsigned long to, unsigned long len)
+{
+	unsigned long next;
+	for (unsigned long off = 0; off < len; off += PAGE_SIZE) {
+		u64 *pte = pte_lookup(mm->pml4, from + off, &next);
+		if (!pte) {
+			off = next - from - PAGE_SIZE;
+			continue;
+		}
+		if ((*pte & PTE_P) && !pte_walk(mm->pml4, to + off, true))
+			return -ENOMEM;
+	}
+	for (unsigned long off = 0; off < len; off += PAGE_SIZE) {
+		u64 *pte = pte_lookup(mm->pml4, from + off, &next);
+		if (!pte) {
+			off = next - from - PAGE_SIZE;
+			continue;
+		}
+		if (!(*pte & PTE_P))
+			continue;
+		u64 *dst = pte_walk(mm->pml4, to + off, false);
+		BUG_ON(!dst || (*dst & PTE_P));
+		*dst = *pte;
+		*pte = 0;
+		if (mm_is_current(mm))
+			invlpg(from + off);
+	}
+	return 0;
 }
 
 u64 *pml4_create(void)
@@ -172,7 +259,7 @@ void pml4_destroy(u64 *pml4)
 				u64 *pt = __va(pd[k] & PTE_ADDR);
 				for (int l = 0; l < 512; l++)
 					if (pt[l] & PTE_P)
-						free_page(__va(pt[l] & PTE_ADDR));
+						put_page(__va(pt[l] & PTE_ADDR));
 				free_page(pt);
 			}
 			free_page(pd);
@@ -182,7 +269,8 @@ void pml4_destroy(u64 *pml4)
 	free_page(pml4);
 }
 
-/* fork: copy every present user page (no copy-on-write yet). */
+/* fork: copy every present private page (no copy-on-write yet); a shared
+ * page is mapped in the child too, with a reference of its own. */
 int pml4_copy_user(u64 *dst, u64 *src)
 {
 	for (int i = 0; i < 256; i++) {
@@ -203,15 +291,19 @@ int pml4_copy_user(u64 *dst, u64 *src)
 					unsigned long va = ((unsigned long)i << 39) |
 						((unsigned long)j << 30) | ((unsigned long)k << 21) |
 						((unsigned long)l << 12);
+					u64 *pte = pte_walk(dst, va, true);
+					if (!pte)
+						return -ENOMEM;
+					void *src_page = __va(pt[l] & PTE_ADDR);
+					if (pt[l] & PTE_SHARED) {
+						get_page(src_page);
+						*pte = pt[l];
+						continue;
+					}
 					void *page = alloc_page();
 					if (!page)
 						return -ENOMEM;
-					memcpy(page, __va(pt[l] & PTE_ADDR), PAGE_SIZE);
-					u64 *pte = pte_walk(dst, va, true);
-					if (!pte) {
-						free_page(page);
-						return -ENOMEM;
-					}
+					memcpy(page, src_page, PAGE_SIZE);
 					*pte = __pa(page) | (pt[l] & ~PTE_ADDR);
 				}
 			}
@@ -225,6 +317,7 @@ void switch_mm(struct mm *mm)
 	u64 pa = __pa(mm ? mm->pml4 : kernel_pml4);
 	if (read_cr3() != pa)
 		write_cr3(pa);
+	vdso32_switch(mm);
 	/* An address space comes with its LDT (or the null LDTR). */
 	ldt_load(mm);
 }

@@ -27,13 +27,32 @@ ssize_t inode_read(struct inode *ino, void *buf, size_t len, loff_t off);
 struct inode *root_inode(void);
 
 /* For mmap of a file: the inode behind fd (referenced), checked to be a
- * regular file opened for reading; or -EBADF/-EACCES/-ENODEV. */
+ * regular file opened for reading; or -EBADF/-EACCES/-ENODEV.  *writable
+ * (if not NULL) says whether the file is open for writing too, which
+ * decides whether a shared mapping may ever be made writable. */
 int fd_get_inode_for_mmap(int fd, bool want_write_shared, struct inode **out);
+int fd_get_inode_for_mmap2(int fd, bool want_write_shared, struct inode **out,
+			   bool *writable);
+
+/*
+ * What shared mappings (mm/shmem.c) use.  inode_page() is the page holding
+ * bytes [idx*4K, idx*4K+4K) of a regular file, allocated (zeroed) for a
+ * hole if `create`; the file holds one reference on it (see get_page), so
+ * a mapper that wants it to outlive a truncate takes its own.  The
+ * mappings of a file are listed at *inode_mmaps(), maintained by mm/.
+ * inode_new_shmem() makes the anonymous file behind MAP_SHARED|MAP_ANONYMOUS
+ * memory: nameless, freed with its last reference.
+ */
+void *inode_page(struct inode *ino, size_t idx, bool create);
+struct vma **inode_mmaps(struct inode *ino);
+struct inode *inode_new_shmem(loff_t size);
 
 /* Per-process descriptor tables. */
 struct files_struct *files_new_console(void);	/* fds 0,1,2 = /dev/console */
 struct files_struct *files_dup(struct files_struct *f);
 void files_put(struct files_struct *f);		/* last ref closes all */
+void files_get(struct files_struct *f);		/* CLONE_FILES shares it */
+bool files_shared(const struct files_struct *f);
 void files_close_on_exec(struct files_struct *f);
 
 /* Console device (arch/x86/kernel/serial.c): COM1, the user's terminal. */

@@ -17,7 +17,11 @@
 void *alloc_page(void);
 void *alloc_pages(size_t n);		/* n physically contiguous pages */
 void free_page(void *p);
-void free_pages(void *p, size_t n);
+void free_pages(void *p, size_t n);	/* only pages nobody else holds */
+/* References on one page (a new page has one): the last put frees it. */
+void get_page(void *p);
+void put_page(void *p);
+unsigned int page_count(void *p);
 size_t free_page_count(void);
 
 /* Kernel heap: any size; memory is zeroed. */

@@ -4,6 +4,7 @@
 #include <xentry/types.h>
 #include <asm/ptrace.h>
 #include <xentry/signal.h>
+#include <xentry/list.h>
 
 #define KSTACK_SIZE (16 * 1024)
 #define NR_TASKS 128
@@ -24,6 +25,42 @@ struct k_sigaction {
 struct mm;
 struct files_struct;
 struct inode;
+struct task;
+
+/* Signal actions, shared by CLONE_SIGHAND (every thread of a process). */
+struct sighand {
+	int count;
+	struct k_sigaction action[NSIG];
+};
+
+/* The working directory and umask, shared by CLONE_FS. */
+struct fs_struct {
+	int users;
+	struct inode *cwd;
+	mode_t umask;
+};
+
+/*
+ * A process: the thread group its CLONE_THREAD clones join
+ * (kernel/thread.c).  What POSIX says belongs to the process lives here:
+ * the process-directed pending signals, the group exit, the job-control
+ * stop, the process group and session.
+ */
+struct thread_group {
+	int count;			/* tasks pointing here (zombies too) */
+	int live;			/* threads that have not yet exited */
+	struct task *leader;		/* its pid is the tgid */
+	struct task *threads;		/* list through task->thread_next */
+	u64 shared_pending;		/* kill(), not tgkill() */
+	struct ksiginfo shared_info[NSIG];
+	bool group_exit;		/* exit_group or a fatal signal: all die */
+	int group_exit_code;		/* wait status every thread exits with */
+	struct task *exec_task;		/* a thread in execve waiting for the others */
+	int stop_sig;			/* group stop in progress (0 = none) */
+	pid_t pgid, sid;
+	u64 it_real_deadline, it_real_interval;	/* ITIMER_REAL, ns */
+	struct list_node itimer_node;	/* on the armed list while it runs */
+};
 
 struct rlimit64 { u64 cur, max; };
 #define RLIM_NLIMITS 16
@@ -35,26 +72,31 @@ struct task {
 	bool syscall_trace;		/* PTRACE_SYSCALL: stop at entry and exit */
 	bool ptrace_step;		/* PTRACE_SINGLESTEP set TF for us */
 
-	pid_t pid;			/* also the tgid: no threads yet */
-	pid_t pgid, sid;
+	pid_t pid;			/* the thread id */
+	pid_t tgid;			/* the process id: group->leader->pid */
+	struct thread_group *group;
+	struct task *thread_next;	/* the group's list */
+	struct sighand *sighand;
+	struct fs_struct *fs;
 	enum task_state state;
 	unsigned long ksp;		/* saved kernel rsp while switched out */
 	void *kstack;			/* lowest mapped address of the stack */
 	struct pt_regs *regs;		/* user frame at the top of kstack */
 	struct mm *mm;
 	struct files_struct *files;
-	struct inode *cwd;
-	mode_t umask;
-	struct task *parent;
+	struct task *parent;		/* a group leader (the parent process) */
 	bool is32;			/* compat (i386 ABI) task */
 	bool vfork_parent_waiting;
 	int exit_status;		/* wait status, valid in TASK_ZOMBIE */
-	int exit_signal;		/* sent to the parent at exit (clone's CSIGNAL) */
+	int exit_signal;		/* sent to the parent at exit (clone's CSIGNAL);
+					 * -1 for a thread: nobody is told */
 	const void *wchan;		/* what a sleeping task waits for */
+	/* kernel/sched.c's queues: runnable, waiting on wchan, timed. */
+	struct list_node run_node, wait_node, timer_node;
 	u64 wake_at_ns;			/* timed sleep deadline, 0 = none */
+	bool timed_out;			/* the last sleep ended at wake_at_ns */
 
-	u64 sig_pending, sig_blocked;
-	struct k_sigaction sigaction[NSIG];
+	u64 sig_pending, sig_blocked;	/* sig_pending: thread-directed only */
 	struct ksiginfo siginfo[NSIG];	/* info of each pending signal */
 	u64 saved_sigmask;		/* sigsuspend's mask to restore */
 	bool restore_sigmask;
@@ -63,12 +105,15 @@ struct task {
 	int sas_ss_flags;
 	int stopped;			/* stopped by this signal, 0 if running */
 	int stop_report, cont_report;	/* for the parent's wait */
-	u64 it_real_deadline, it_real_interval;	/* ITIMER_REAL, ns */
-	/* nanosleep's restart_syscall state */
-	u64 restart_deadline;
-	int restart_clock;
-	void __user *restart_rmtp;
-	bool restart_compat;
+	/* What restart_syscall does after -ERESTART_RESTARTBLOCK: the
+	 * interrupted call's own continuation (nanosleep, futex wait) and
+	 * the arguments it saved. */
+	struct restart_block {
+		long (*fn)(struct restart_block *rb);
+		u64 deadline;
+		unsigned long arg[4];
+		bool compat;
+	} restart;
 
 	/* ptrace (kernel/ptrace.c) */
 	struct task *tracer;
@@ -108,6 +153,12 @@ static inline struct task *get_current(void)
 void sched_init(void);
 void schedule(void);
 void wake_task(struct task *t);
+void task_start(struct task *t);	/* a new task becomes runnable */
+/* Sleep on chan now, whatever is pending (stops that only SIGCONT or
+ * SIGKILL end); the caller loops on its own condition. */
+void sleep_now(const void *chan);
+void itimer_arm(struct thread_group *g);	/* ITIMER_REAL is running */
+void itimer_disarm(struct thread_group *g);
 struct task *find_task(pid_t pid);
 
 /*
@@ -121,6 +172,9 @@ int sleep_on_killable(const void *chan);	/* only SIGKILL ends it */
 void wakeup(const void *chan);
 /* Sleep until the monotonic clock reaches deadline_ns (or a signal). */
 int sleep_until(u64 deadline_ns);
+/* sleep_on() with a monotonic deadline (0 = none): 0 if woken,
+ * -ETIMEDOUT if the deadline passed first, -ERESTARTSYS on a signal. */
+int sleep_on_deadline(const void *chan, u64 deadline_ns);
 
 /*
  * Every place that rewrites a task's user registers (exec, signal delivery,
@@ -133,13 +187,32 @@ void force_iret(struct task *t);
 static inline void force_iret(struct task *t) { (void)t; }
 #endif
 
-/* Signals (kernel/signal.c). */
+/* Signals (kernel/signal.c).  send_signal and send_signal_info are
+ * process-directed (any thread of t's process may take it, as kill());
+ * the _thread forms are for t alone (tgkill, faults, ptrace). */
 void send_signal(struct task *t, int sig);
+void send_signal_thread(struct task *t, int sig);
 void force_sig(int sig);		/* to current, even if blocked */
 bool signal_pending(struct task *t);
 
-/* Process lifetime (kernel/fork.c, kernel/exit.c). */
-__noreturn void do_exit(int wait_status);
+/* Process lifetime (kernel/fork.c, kernel/exit.c, kernel/thread.c). */
+__noreturn void do_exit(int wait_status);	/* this thread */
+__noreturn void do_group_exit(int wait_status);	/* every thread of the process */
+static inline bool thread_group_leader(const struct task *t)
+{
+	return t->group->leader == t;
+}
+/* kernel/thread.c */
+int thread_group_new(struct task *t);
+void thread_group_join(struct task *t, struct thread_group *g);
+void thread_group_leave(struct task *t);
+struct sighand *sighand_copy(const struct sighand *old);
+void sighand_put(struct sighand *sh);
+struct fs_struct *fs_copy(const struct fs_struct *old);
+void fs_put(struct fs_struct *fs);
+void zap_other_threads(struct task *t);
+int de_thread(struct task *t);
+#define for_each_thread(g, t) for (struct task *t = (g)->threads; t; t = t->thread_next)
 void task_set_comm(struct task *t, const char *path);
 
 /* Time (kernel/time.c). */

@@ -78,7 +78,10 @@ struct task;
 struct pt_regs;
 void recalc_sigpending(struct task *t);
 bool sig_ignored_by_default(int sig);
-void send_signal_info(struct task *t, const struct ksiginfo *info);
+void send_signal_info(struct task *t, const struct ksiginfo *info);	/* process */
+void send_signal_info_thread(struct task *t, const struct ksiginfo *info);
+u64 task_pending(const struct task *t);		/* its own and its process's */
+void flush_signal(struct task *t, int sig);
 void force_sig_fault(int sig, int code, unsigned long addr);
 void force_sig_trap(int sig, int code, unsigned long addr, int trapno, unsigned long err);
 

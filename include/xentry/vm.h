@@ -10,6 +10,8 @@
 #define VMA_STACK 1
 #define VMA_BRK 2
 #define VMA_VDSO 4
+#define VMA_SHARED 8		/* MAP_SHARED: pages belong to ino, not to us */
+#define VMA_MAYWRITE 16		/* shared: the file was open for writing */
 
 /* Where the 32-bit vDSO goes: above the top-down mmap area, below the
  * stack's 8 MiB. */
@@ -19,10 +21,15 @@ struct inode;
 struct ldt;
 
 /*
- * One mapping [start, end).  File-backed mappings read their pages on first
- * touch from ino at off + (va - start); bytes at or beyond file_end (a user
- * address) are zero - that is how an ELF segment's .bss tail is cleared.
- * Every mapping is private: nothing is shared after fork.
+ * One mapping [start, end).  A private file-backed mapping reads its pages
+ * on first touch from ino at off + (va - start) into pages of its own;
+ * bytes at or beyond file_end (a user address) are zero - that is how an
+ * ELF segment's .bss tail is cleared.  A shared mapping (VMA_SHARED) maps
+ * the file's own pages instead; shared anonymous memory is a shared
+ * mapping of an anonymous ramfs file (mm/shmem.c, docs/memory.md).
+ *
+ * Every mapping of a file is on that file's list (i_next), so truncate can
+ * find the pages it must take away from every address space.
  */
 struct vma {
 	unsigned long start, end;
@@ -31,6 +38,8 @@ struct vma {
 	u64 off;
 	unsigned long file_end;
 	struct vma *next;
+	struct mm *mm;			/* the address space it belongs to */
+	struct vma *i_next, **i_pprev;	/* the file's mappings */
 };
 
 struct mm {
@@ -64,6 +73,9 @@ struct vma *vma_find(struct mm *mm, unsigned long addr);
 unsigned long vma_find_free(struct mm *mm, unsigned long len);
 /* Bring in a page now (ELF loader writes the stack before the task runs). */
 int populate_page(struct mm *mm, unsigned long va, bool write);
+/* ftruncate: take pages at or past file offset size out of every mapping
+ * of ino, so touching them raises SIGBUS as on Linux. */
+void unmap_file_beyond(struct inode *ino, loff_t size);
 
 /* Kernel virtual memory for stacks (guard page below each). */
 void *vmap_stack(void);
@@ -84,6 +96,10 @@ extern u64 *kernel_pml4;
 int vdso32_map(struct mm *mm);
 unsigned long vdso32_landing_pad(struct mm *mm);
 unsigned long vdso32_sym(struct mm *mm, int which);	/* 0 vsyscall, 1 sigreturn, 2 rt_sigreturn */
+unsigned long vdso32_size(void);			/* of its mapping */
+void vdso32_fill(void *page, unsigned long off);	/* a page of the image, at off */
+void vdso32_moved(struct mm *mm, unsigned long base);	/* mremap moved it */
+void vdso32_switch(struct mm *mm);			/* mm is now current */
 extern const char *vdso32_mode;
 
 #endif

@@ -13,6 +13,7 @@
 #include <xentry/sched.h>
 #include <xentry/uaccess.h>
 #include <xentry/fs.h>
+#include <xentry/vm.h>
 #include "fs_stubs.h"
 
 int vprintf(const char *fmt, va_list ap);
@@ -108,6 +109,25 @@ void free_page(void *p)
 {
 	stub_live_pages--;
 	free(p);
+}
+
+/* Nothing maps file pages here: every page has the file's one reference. */
+void get_page(void *p)
+{
+}
+
+void put_page(void *p)
+{
+	free_page(p);
+}
+
+unsigned int page_count(void *p)
+{
+	return 1;
+}
+
+void unmap_file_beyond(struct inode *ino, loff_t size)
+{
 }
 
 /* ---- user access ---- */

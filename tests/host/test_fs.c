@@ -175,9 +175,10 @@ static void test_boot(void)
 	build_archive();
 	vfs_init(arc, arc_len);
 	stub_task.files = files_new_console();
-	stub_task.cwd = root_inode();
-	inode_get(stub_task.cwd);
-	stub_task.umask = 022;
+	static struct fs_struct stub_fs = { .users = 1, .umask = 022 };
+	stub_task.fs = &stub_fs;
+	stub_task.fs->cwd = root_inode();
+	inode_get(stub_task.fs->cwd);
 	strlcpy(stub_task.exe_path, "/bin/hello", sizeof(stub_task.exe_path));
 
 	CHECK(stat_("/bin/hello") == 0 && st.st_mode == 0100755 && st.st_size == 14 &&

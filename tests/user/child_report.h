@@ -2,9 +2,9 @@
  * child_report.h - run a test step in a forked child that reports a
  * results struct back through a pipe.
  *
- * xentry has no shared memory yet (MAP_SHARED acts as private), so a
- * child's findings travel by pipe: the child fills the caller's struct,
- * and when fn returns, writes it whole in one raw write (async-signal-safe
+ * A child's findings travel by pipe, which needs no shared memory and
+ * carries nothing from a child that dies early: the child fills the
+ * caller's struct, and when fn returns, writes it whole in one raw write (async-signal-safe
  * and far below PIPE_BUF) before exiting with fn's value.  Other exit
  * paths of the child (a signal handler giving up, code running in another
  * segment) call child_report_send() themselves first.  The parent starts

@@ -33,7 +33,7 @@
 	.quad 781b, 772f
 	.popsection
 	movq	%r11, PTREGS_BP(%rsp)
-	movq	vdso32_fixed_landing_pad(%rip), %r11
+	movq	vdso32_current_landing_pad(%rip), %r11
 	movq	%r11, PTREGS_IP(%rsp)
 	movq	%rsp, %rdi
 	call	*ia32_sys_call_table(, %rax, 8)

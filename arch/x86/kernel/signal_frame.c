@@ -222,7 +222,7 @@ static unsigned long frame_base(struct task *t, struct pt_regs *regs, int sig, b
 		sp -= 128;			/* the x86-64 red zone */
 	else
 		sp &= 0xffffffffUL;
-	if ((t->sigaction[sig - 1].flags & SA_ONSTACK) && t->sas_ss_size &&
+	if ((t->sighand->action[sig - 1].flags & SA_ONSTACK) && t->sas_ss_size &&
 	    !(t->sas_ss_flags & SS_DISABLE) && !on_altstack(t, regs->sp))
 		sp = t->sas_ss_sp + t->sas_ss_size;
 	return sp;
@@ -374,7 +374,7 @@ int setup_signal_frame(int sig, const struct ksiginfo *info, struct pt_regs *reg
 		       u64 saved_mask)
 {
 	struct task *t = current;
-	const struct k_sigaction *ka = &t->sigaction[sig - 1];
+	const struct k_sigaction *ka = &t->sighand->action[sig - 1];
 	int err = t->is32 ? setup_frame32(sig, info, regs, saved_mask, ka, ka->flags & SA_SIGINFO)
 			  : setup_rt_frame64(sig, info, regs, saved_mask, ka);
 	if (err)

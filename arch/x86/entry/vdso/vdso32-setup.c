@@ -79,6 +79,11 @@ int vdso32_map(struct mm *mm)
 	return 0;
 }
 
+unsigned long vdso32_size(void)
+{
+	return VDSO32_IMAGE_PAGES * PAGE_SIZE;
+}
+
 unsigned long vdso32_landing_pad(struct mm *mm)
 {
 	return mm->vdso32 + VDSO32_SYM_int80_landing_pad;
@@ -91,6 +96,41 @@ unsigned long vdso32_sym(struct mm *mm, int which)
 	return mm->vdso32 + off[which];
 }
 
-/* Every 32-bit process has the vDSO at VDSO32_BASE: the asm variant's
- * entry code (entry_64_compat.S) uses this instead of asking the mm. */
-const unsigned long vdso32_fixed_landing_pad = VDSO32_BASE + VDSO32_SYM_int80_landing_pad;
+/* MADV_DONTNEED on the vDSO: its pages come back as the image, as
+ * Linux's special mapping refaults them, not as zeros. */
+void vdso32_fill(void *page, unsigned long off)
+{
+	if (off < vdso32_image_size)
+		memcpy(page, vdso32_image + off, MIN(PAGE_SIZE, vdso32_image_size - off));
+}
+
+/*
+ * The landing pad of the current address space, for the asm variant's
+ * entry code (entry_64_compat.S), which reads it instead of asking the
+ * mm.  It changes with the address space and when mremap moves the vDSO.
+ */
+unsigned long vdso32_current_landing_pad = VDSO32_BASE + VDSO32_SYM_int80_landing_pad;
+
+void vdso32_switch(struct mm *mm)
+{
+	if (mm)		/* as the C path's: even for a task without a vDSO */
+		vdso32_current_landing_pad = vdso32_landing_pad(mm);
+}
+
+/*
+ * mremap moved the whole vDSO to base.  The kernel finds the landing pad
+ * and the signal trampolines through mm->vdso32, so that must follow.  If
+ * the mremap itself came in through the vDSO, this very call returns to
+ * the old landing pad, which is gone: send it to the new one (Linux's
+ * vdso_fix_landing does the same).
+ */
+void vdso32_moved(struct mm *mm, unsigned long base)
+{
+	unsigned long old_pad = vdso32_landing_pad(mm);
+	mm->vdso32 = base;
+	if (current->mm == mm) {
+		if (current->regs->ip == old_pad)
+			current->regs->ip = vdso32_landing_pad(mm);
+		vdso32_switch(mm);
+	}
+}

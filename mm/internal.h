@@ -1,0 +1,51 @@
+/* Private to mm/: page-table helpers (vm.c) and the VMA machinery shared by
+ * mmap.c, mprotect.c, mremap.c and shmem.c. */
+#ifndef MM_INTERNAL_H
+#define MM_INTERNAL_H
+#include <xentry/types.h>
+#include <xentry/vm.h>
+
+/* vm.c */
+int map_user_page(struct mm *mm, unsigned long va, void *page, u32 prot);
+int map_shared_page(struct mm *mm, unsigned long va, void *page, u32 prot);
+void *user_page(struct mm *mm, unsigned long va);
+void unmap_user_range(struct mm *mm, unsigned long start, unsigned long end);
+void protect_user_range(struct mm *mm, unsigned long start, unsigned long end, u32 prot);
+int move_user_range(struct mm *mm, unsigned long from, unsigned long to, unsigned long len);
+u64 *pml4_create(void);
+void pml4_destroy(u64 *pml4);
+int pml4_copy_user(u64 *dst, u64 *src);
+
+/* mmap.c */
+int vma_split(struct vma *v, unsigned long addr);
+bool range_free(struct mm *mm, unsigned long start, unsigned long end);
+/* Put n (filled in by the caller, n->mm included) on mm's sorted list. */
+void vma_insert(struct mm *mm, struct vma *n);
+/* Every page of [start, end) lies in some mapping. */
+bool range_mapped(struct mm *mm, unsigned long start, unsigned long end);
+
+/* shmem.c */
+void vma_link_file(struct vma *v);	/* onto v->ino's list, if any */
+void vma_unlink_file(struct vma *v);
+int shared_fault(struct mm *mm, struct vma *v, unsigned long va);
+struct inode *shmem_create(unsigned long len);
+
+/*
+ * Linux's mmap_min_addr (Debian: 64 KiB).  A hint below it is ignored.
+ * MAP_FIXED below it needs CAP_SYS_RAWIO, which every xentry task has (all
+ * run as root), so it is allowed, as for root on Linux.  Page 0 no longer
+ * matters to the LDT (the LDTR is null without one, ldt.c), and SMEP keeps
+ * the kernel from running user pages.
+ */
+#define MMAP_MIN_ADDR 0x10000UL
+
+#define MAP_SHARED 0x01
+#define MAP_PRIVATE 0x02
+#define MAP_SHARED_VALIDATE 0x03
+#define MAP_TYPE 0x0f
+#define MAP_FIXED 0x10
+#define MAP_ANONYMOUS 0x20
+#define MAP_32BIT 0x40
+#define MAP_FIXED_NOREPLACE 0x100000
+
+#endif
