@@ -8,22 +8,54 @@
 #define NSEC_PER_SEC 1000000000UL
 #define TICK_NS 10000000UL
 
-extern volatile u64 jiffies;
-u64 pit_ns_into_tick(bool *wrapped);
+u32 pit_read_count(void);
+u32 pit_reload(void);
+u64 pit_counts_to_ns(u64 counts);
 static u64 boot_epoch_ns;
 static u64 last_ns;
 
+/*
+ * The clock is the TSC, calibrated once against the PIT.  It used to be
+ * ticks counted by the timer IRQ plus the PIT's counter; but the kernel
+ * runs with interrupts off, and a long stretch of kernel work (a fork
+ * copying pages) lost whole ticks, so under load the clock fell behind
+ * wall time by half (issue 13).  The TSC counts whatever the interrupt
+ * state.  Under QEMU's icount it counts retired instructions and the PIT
+ * runs on the same virtual clock, so the calibration stays exact there.
+ */
+static u64 tsc_boot, tsc_mult;		/* ns = (tsc - tsc_boot) * tsc_mult >> 32 */
+
+static u64 tsc_to_ns(u64 delta)
+{
+	return (u64)(((unsigned __int128)delta * tsc_mult) >> 32);
+}
+
+/* About 2 ms of PIT counts (0.84 us each: 0.04% error at worst) keeps the
+ * cost to every boot small; the test suite boots thousands of times. */
+#define CAL_COUNTS 2400
+
+static void tsc_calibrate(void)
+{
+	u32 reload = pit_reload(), prev = pit_read_count();
+	u64 elapsed = 0, t0 = rdtsc(), t1;
+	while (elapsed < CAL_COUNTS) {
+		u32 c = pit_read_count();
+		/* Down-counter; a wrap reloads it. */
+		elapsed += c <= prev ? prev - c : prev + reload - c;
+		prev = c;
+	}
+	t1 = rdtsc();
+	u64 ns = pit_counts_to_ns(elapsed);
+	/* ns is about 2e6 < 2^21: ns << 32 fits in 64 bits. */
+	tsc_mult = t1 > t0 ? (ns << 32) / (t1 - t0) : 1UL << 32;
+	tsc_boot = t0;
+}
+
 u64 ktime_ns(void)
 {
-	bool wrapped;
-	u64 into = pit_ns_into_tick(&wrapped);
-	u64 ns = jiffies * TICK_NS + into;
-	/* A wrap whose IRQ is still pending (we run with IF=0) would make the
-	 * clock jump back by a tick; never let it go backwards. */
-	if (wrapped && into < TICK_NS / 2)
-		ns += TICK_NS;
+	u64 ns = tsc_to_ns(rdtsc() - tsc_boot);
 	if (ns < last_ns)
-		ns = last_ns;
+		ns = last_ns;	/* never backwards, whatever the TSC does */
 	last_ns = ns;
 	return ns;
 }
@@ -47,6 +79,7 @@ static unsigned bcd(u8 v, bool binary)
 /* Wall-clock time at boot from the CMOS RTC (QEMU gives the host's UTC). */
 void time_init(void)
 {
+	tsc_calibrate();
 	while (cmos(0x0a) & 0x80)
 		;
 	bool bin = cmos(0x0b) & 4;

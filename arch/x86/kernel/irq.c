@@ -17,7 +17,6 @@ void serial_irq(void);
 void *ioremap_page(unsigned long phys);
 void timer_tick(void);
 
-volatile u64 jiffies;
 
 void irq_init(void)
 {
@@ -50,23 +49,28 @@ void irq_init(void)
 	outb(0x40, PIT_RELOAD >> 8);
 }
 
-/* Nanoseconds elapsed in the current tick, from the PIT's down-counter. */
-u64 pit_ns_into_tick(bool *wrapped)
+/* The PIT's down-counter now (channel 0, PIT_RELOAD..1). */
+u32 pit_read_count(void)
 {
 	outb(0x43, 0x00);		/* latch channel 0 */
 	u32 lo = inb(0x40), hi = inb(0x40);
-	u32 count = (hi << 8) | lo;
-	outb(PIC1, 0x0a);		/* read IRR: a tick pending but not yet taken */
-	*wrapped = inb(PIC1) & 1;
-	if (count > PIT_RELOAD)
-		count = PIT_RELOAD;
-	return (u64)(PIT_RELOAD - count) * 1000000000UL / PIT_HZ;
+	return (hi << 8) | lo;
+}
+
+/* PIT counts in ns, for the TSC calibration. */
+u64 pit_counts_to_ns(u64 counts)
+{
+	return counts * 1000000000UL / PIT_HZ;
+}
+
+u32 pit_reload(void)
+{
+	return PIT_RELOAD;
 }
 
 void do_irq(int irq)
 {
 	if (irq == 0) {
-		jiffies++;
 		timer_tick();
 	} else if (irq == 4) {
 		serial_irq();
