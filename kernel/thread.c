@@ -150,9 +150,10 @@ int de_thread(struct task *t)
 		if (g->group_exit)
 			return -EAGAIN;
 		/* group_exit keeps new signals from stopping anyone while the
-		 * others die; their status is SIGKILL's, seen by no parent. */
+		 * others die; a tracer of one sees it exit 0, as on Linux
+		 * (the status of a group exit made for an exec). */
 		g->group_exit = true;
-		g->group_exit_code = SIGKILL;
+		g->group_exit_code = 0;
 		g->exec_task = t;
 		zap_other_threads(t);
 		while (g->live > 1)

@@ -109,13 +109,15 @@ static void *sleeper_fn(void *a)
 	switch (s->kind) {
 	case K_NANOSLEEP:
 		before = now_ns(CLOCK_MONOTONIC);
-		s->want = dl - before;
+		/* Late already (a slow start): sleep 0, not a negative time. */
+		s->want = dl > before ? dl - before : 0;
 		s->ret = raw_nanosleep(s->want);
 		s->got = now_ns(CLOCK_MONOTONIC) - before;
 		break;
 	case K_MONO_REL:
 		before = now_ns(CLOCK_MONOTONIC);
-		s->want = dl - before;
+		/* Late already (a slow start): sleep 0, not a negative time. */
+		s->want = dl > before ? dl - before : 0;
 		t = ts_of(s->want);
 		s->ret = -clock_nanosleep(CLOCK_MONOTONIC, 0, &t, NULL);
 		s->got = now_ns(CLOCK_MONOTONIC) - before;
@@ -137,11 +139,17 @@ static void *sleeper_fn(void *a)
 	return NULL;
 }
 
-static void t_sleepers(void)
+/* Wrong wake-ups per kind (slept less than asked, or failed). */
+static int short_sleeps[NKIND];
+
+/* One round: 32 threads released together; the number of out-of-order
+ * wake-ups, or -1 if the threads could not all be created. */
+static int sleepers_round(int round)
 {
 	pthread_t th[NSLEEP];
 	int n = 0;
 	atomic_store(&wake_seq, 0);
+	atomic_store(&go, 0);
 	for (int i = 0; i < NSLEEP; i++) {
 		sl[i].group = i / 2;
 		/* The two threads of a deadline use different kinds. */
@@ -157,24 +165,20 @@ static void t_sleepers(void)
 	futex_wake(&go, NSLEEP);
 	for (int i = 0; i < n; i++)
 		pthread_join(th[i], NULL);
-	if (!ktap_ok(n == NSLEEP, "%d threads created", NSLEEP))
-		ktap_diag("only %d", n);
+	if (n != NSLEEP) {
+		ktap_diag("only %d threads created", n);
+		return -1;
+	}
 
-	for (int k = 0; k < NKIND; k++) {
-		int bad = 0;
-		for (int i = 0; i < n; i++) {
-			struct sleeper *s = &sl[i];
-			if (s->kind != k)
-				continue;
-			if (s->ret == 0 && s->got >= s->want)
-				continue;
-			if (bad++ < 3)
-				ktap_diag("thread %d: ret %ld, %s %lld ns, want >= %lld", i,
-					  s->ret, k >= K_MONO_ABS ? "woke at" : "slept",
-					  (long long)s->got, (long long)s->want);
-		}
-		ktap_ok(n == NSLEEP && !bad, "%s: each of %d threads slept at least its time",
-			kind_name[k], NSLEEP / NKIND);
+	for (int i = 0; i < n; i++) {
+		struct sleeper *s = &sl[i];
+		if (s->ret == 0 && s->got >= s->want)
+			continue;
+		if (short_sleeps[s->kind]++ < 3)
+			ktap_diag("round %d, thread %d (%s): ret %ld, %s %lld ns, want >= %lld",
+				  round, i, kind_name[s->kind], s->ret,
+				  s->kind >= K_MONO_ABS ? "woke at" : "slept",
+				  (long long)s->got, (long long)s->want);
 	}
 
 	/*
@@ -193,11 +197,39 @@ static void t_sleepers(void)
 			if (sl[a].kind < K_MONO_ABS && sl[a].got - sl[a].want >= gap)
 				continue;
 			if (bad++ < 3)
-				ktap_diag("thread %d (deadline +%d ms, %s) woke as #%d, after thread %d (+%d ms, %s) as #%d",
-					  a, 50 + 15 * sl[a].group, kind_name[sl[a].kind], sl[a].seq,
+				ktap_diag("round %d: thread %d (deadline +%d ms, %s) woke as #%d, after thread %d (+%d ms, %s) as #%d",
+					  round, a, 50 + 15 * sl[a].group, kind_name[sl[a].kind], sl[a].seq,
 					  b, 50 + 15 * sl[b].group, kind_name[sl[b].kind], sl[b].seq);
 		}
-	ktap_ok(n == NSLEEP && !bad, "the %d sleepers wake in deadline order (16 deadlines 15 ms apart)",
+	int64_t late = 0;
+	for (int i = 0; i < n; i++)
+		if (sl[i].got - sl[i].want > late)
+			late = sl[i].got - sl[i].want;
+	ktap_diag("round %d: %d out of order; latest wake-up %lld us after its deadline",
+		  round, bad, (long long)(late / 1000));
+	return bad;
+}
+
+/*
+ * The order is judged on up to three rounds: a host that deschedules the
+ * test (or the emulator running it) for more than 15 ms at the wrong time
+ * can swap two neighbours once, a kernel that wakes in the wrong order
+ * does it every time.  Every round's sleeps must be long enough.
+ */
+static void t_sleepers(void)
+{
+	int bad = -1, rounds = 0;
+	while (rounds < 3 && bad != 0) {
+		bad = sleepers_round(++rounds);
+		if (bad < 0)
+			break;
+	}
+	ktap_ok(bad >= 0, "%d threads created", NSLEEP);
+	for (int k = 0; k < NKIND; k++)
+		ktap_ok(bad >= 0 && !short_sleeps[k],
+			"%s: each of %d threads slept at least its time (%d rounds)",
+			kind_name[k], NSLEEP / NKIND, rounds);
+	ktap_ok(bad == 0, "the %d sleepers wake in deadline order (16 deadlines 15 ms apart), in one of 3 rounds",
 		NSLEEP);
 }
 

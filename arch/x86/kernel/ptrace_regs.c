@@ -273,6 +273,9 @@ static void set_fp(struct task *t, const void *buf, bool compat_fsave)
 	memcpy(t->fpu + 24, &mx, 4);
 }
 
+long ptrace_thread_area(struct task *t, bool set, unsigned long addr,
+			struct user_desc __user *uinfo);
+
 long ptrace_regs_request(struct task *t, long request, unsigned long addr,
 			 unsigned long data, bool compat)
 {
@@ -280,6 +283,9 @@ long ptrace_regs_request(struct task *t, long request, unsigned long addr,
 	void __user *u = (void __user *)data;
 	long n;
 	switch (request) {
+	case 25: /* GET_THREAD_AREA */
+	case 26: /* SET_THREAD_AREA */
+		return ptrace_thread_area(t, request == 26, addr, u);
 	case 12: /* GETREGS */
 		n = get_regs(t, buf, compat);
 		return copy_to_user(u, buf, n);

@@ -119,15 +119,19 @@ static bool tls_desc_ok(const struct user_desc *u)
 	return u->seg_32bit && u->contents <= 1 && !u->seg_not_present;
 }
 
-int do_set_thread_area(struct task *t, struct user_desc __user *uinfo)
+/* idx -1: the struct's entry_number says which; -1 there too allocates a
+ * free slot when the caller may (set_thread_area, not ptrace). */
+static int set_tls_entry(struct task *t, int idx, struct user_desc __user *uinfo,
+			 bool can_allocate)
 {
 	struct user_desc u;
 	if (copy_from_user(&u, uinfo, sizeof(u)))
 		return -EFAULT;
 	if (!tls_desc_ok(&u))
 		return -EINVAL;
-	int idx = u.entry_number;
-	if (idx == -1) {
+	if (idx == -1)
+		idx = u.entry_number;
+	if (idx == -1 && can_allocate) {
 		for (idx = GDT_TLS_MIN; idx < GDT_TLS_MIN + GDT_TLS_ENTRIES; idx++)
 			if (!t->tls[idx - GDT_TLS_MIN])
 				break;
@@ -154,6 +158,20 @@ int do_set_thread_area(struct task *t, struct user_desc __user *uinfo)
 	return 0;
 }
 
+int do_set_thread_area(struct task *t, struct user_desc __user *uinfo)
+{
+	return set_tls_entry(t, -1, uinfo, true);
+}
+
+static int get_tls_entry(struct task *t, u32 idx, struct user_desc __user *uinfo)
+{
+	if (idx < GDT_TLS_MIN || idx >= GDT_TLS_MIN + GDT_TLS_ENTRIES)
+		return -EINVAL;
+	struct user_desc u;
+	user_desc_decode(t->tls[idx - GDT_TLS_MIN], idx, &u);
+	return copy_to_user(uinfo, &u, sizeof(u));
+}
+
 SYSCALL_DEFINE1(set_thread_area, struct user_desc __user *, uinfo)
 {
 	return do_set_thread_area(current, uinfo);
@@ -164,9 +182,17 @@ SYSCALL_DEFINE1(get_thread_area, struct user_desc __user *, uinfo)
 	u32 idx;
 	if (get_user(idx, &uinfo->entry_number))
 		return -EFAULT;
-	if (idx < GDT_TLS_MIN || idx >= GDT_TLS_MIN + GDT_TLS_ENTRIES)
-		return -EINVAL;
-	struct user_desc u;
-	user_desc_decode(current->tls[idx - GDT_TLS_MIN], idx, &u);
-	return copy_to_user(uinfo, &u, sizeof(u));
+	return get_tls_entry(current, idx, uinfo);
+}
+
+/* PTRACE_GET/SET_THREAD_AREA: the slot is the request's addr, never the
+ * struct's entry_number, and nothing is allocated (Linux's rules; both
+ * ABIs' tracers may ask). */
+long ptrace_thread_area(struct task *t, bool set, unsigned long addr,
+			struct user_desc __user *uinfo)
+{
+	if ((long)(int)addr < 0)
+		return -EIO;
+	return set ? set_tls_entry(t, (int)addr, uinfo, false)
+		   : get_tls_entry(t, (u32)addr, uinfo);
 }
