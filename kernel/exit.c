@@ -35,9 +35,9 @@ static void notify_parent_exit(struct task *leader)
 static void process_exit(struct thread_group *g)
 {
 	struct task *init = find_task(1);
-	for (int i = 0; i < NR_TASKS; i++) {
-		struct task *c = tasks[i];
-		if (c && c->parent && c->parent->group == g) {
+	struct task *c;
+	for_each_task(c) {
+		if (c->parent && c->parent->group == g) {
 			c->parent = init;
 			if (c->state == TASK_ZOMBIE)
 				wakeup(init->group);
@@ -143,9 +143,9 @@ static long do_wait(int idtype, pid_t id, int options, int *status)
 	wait_was_ptrace = false;
 	for (;;) {
 		bool have_child = false;
-		for (int i = 0; i < NR_TASKS; i++) {
-			struct task *c = tasks[i];
-			if (!c || c->state == TASK_DEAD || !wait_matches(c, idtype, id))
+		struct task *c;
+		for_each_task(c) {
+			if (c->state == TASK_DEAD || !wait_matches(c, idtype, id))
 				continue;
 			/* Any thread of a process may wait for its children and
 			 * tracees; threads are not children (only the leader

@@ -114,7 +114,7 @@ static long do_fork(const struct clone_args_k *a)
 	if (!c)
 		return -EAGAIN;
 	if (a->set_tid)
-		c->pid = a->set_tid;
+		task_set_pid(c, a->set_tid);
 	if (flags & CLONE_THREAD) {
 		thread_group_join(c, p->group);
 	} else if (thread_group_new(c)) {

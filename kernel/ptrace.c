@@ -157,9 +157,9 @@ int ptrace_signal(int sig, struct ksiginfo *info)
 /* A tracer that exits lets its tracees go (or kills them: EXITKILL). */
 void ptrace_tracer_exit(struct task *tracer)
 {
-	for (int i = 0; i < NR_TASKS; i++) {
-		struct task *t = tasks[i];
-		if (!t || t->tracer != tracer)
+	struct task *t;
+	for_each_task(t) {
+		if (t->tracer != tracer)
 			continue;
 		if (t->ptrace_opts & PTRACE_O_EXITKILL)
 			force_sig_task(t, SIGKILL);

@@ -11,7 +11,20 @@
 #include <asm/x86.h>
 #include <asm/desc.h>
 
-struct task *tasks[NR_TASKS];
+struct list_node all_tasks = LIST_INIT(all_tasks);
+/* Linux's threads-max: as many tasks as an eighth of memory holds kernel
+ * stacks for (4,096 with 512 MiB), at least 20; set at the first fork. */
+static int nr_tasks, max_tasks;
+#define PID_HASH 256
+static struct list_node pid_hash[PID_HASH];
+
+static struct list_node *pid_bucket(pid_t pid)
+{
+	struct list_node *head = &pid_hash[(unsigned)pid % PID_HASH];
+	if (!head->next)
+		list_init(head);
+	return head;
+}
 
 void set_kernel_stack(unsigned long top);
 void load_tls_gdt(const u64 *tls);
@@ -45,10 +58,21 @@ static struct list_node *wait_bucket(const void *chan)
 
 struct task *find_task(pid_t pid)
 {
-	for (int i = 0; i < NR_TASKS; i++)
-		if (tasks[i] && tasks[i]->pid == pid && tasks[i]->state != TASK_DEAD)
-			return tasks[i];
+	struct list_node *head = pid_bucket(pid);
+	for (struct list_node *n = head->next; n != head; n = n->next) {
+		struct task *t = list_entry(n, struct task, pid_node);
+		if (t->pid == pid && t->state != TASK_DEAD)
+			return t;
+	}
 	return NULL;
+}
+
+void task_set_pid(struct task *t, pid_t pid)
+{
+	if (list_linked(&t->pid_node))
+		list_del(&t->pid_node);
+	t->pid = pid;
+	list_add_tail(&t->pid_node, pid_bucket(pid));
 }
 
 static void enqueue(struct task *t)
@@ -302,13 +326,9 @@ pid_t alloc_pid(void)
 struct task *task_alloc(void)
 {
 	extern char ret_from_fork_asm[];
-	int slot = -1;
-	for (int i = 0; i < NR_TASKS; i++)
-		if (!tasks[i]) {
-			slot = i;
-			break;
-		}
-	if (slot < 0)
+	if (!max_tasks)
+		max_tasks = MAX(20, MIN(free_page_count() / (8 * KSTACK_SIZE / PAGE_SIZE), 30000UL));
+	if (nr_tasks >= max_tasks)
 		return NULL;
 	struct task *t = kzalloc(sizeof(*t));
 	if (!t)
@@ -326,18 +346,19 @@ struct task *task_alloc(void)
 	for (int i = 0; i < 6; i++)
 		*--sp = 0;			/* rbp = 0 ends backtraces */
 	t->ksp = (unsigned long)sp;
-	t->pid = alloc_pid();
+	task_set_pid(t, alloc_pid());
 	t->state = TASK_SLEEPING;		/* not runnable until set up */
-	tasks[slot] = t;
+	list_add_tail(&t->task_node, &all_tasks);
+	nr_tasks++;
 	return t;
 }
 
 
 void task_free(struct task *t)
 {
-	for (int i = 0; i < NR_TASKS; i++)
-		if (tasks[i] == t)
-			tasks[i] = NULL;
+	list_del(&t->task_node);
+	list_del(&t->pid_node);
+	nr_tasks--;
 	thread_group_leave(t);
 	sighand_put(t->sighand);
 	vunmap_stack(t->kstack);

@@ -41,9 +41,9 @@ SYSCALL_DEFINE2(kill, pid_t, pid, int, sig)
 	 * -pid.  Each process once, through its leader. */
 	pid_t pgid = pid == 0 ? current->group->pgid : -pid;
 	int found = 0;
-	for (int i = 0; i < NR_TASKS; i++) {
-		struct task *t = tasks[i];
-		if (!t || t->state == TASK_DEAD || !t->group || !thread_group_leader(t) ||
+	struct task *t;
+	for_each_task(t) {
+		if (t->state == TASK_DEAD || !t->group || !thread_group_leader(t) ||
 		    !t->group->live)
 			continue;
 		if (pid == -1 ? (t->tgid == 1 || t->group == current->group)

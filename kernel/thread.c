@@ -165,15 +165,16 @@ int de_thread(struct task *t)
 	}
 	struct task *old = g->leader;
 	if (old != t) {
-		pid_t tid = t->pid;
-		t->pid = old->pid;
-		old->pid = tid;
+		pid_t tid = t->pid, pid = old->pid;
+		task_set_pid(old, tid);
+		task_set_pid(t, pid);
 		t->parent = old->parent;
 		t->exit_signal = old->exit_signal;
 		t->group->leader = t;
-		for (int i = 0; i < NR_TASKS; i++)
-			if (tasks[i] && tasks[i]->parent == old)
-				tasks[i]->parent = t;
+		struct task *c;
+		for_each_task(c)
+			if (c->parent == old)
+				c->parent = t;
 		t->ptrace_eventmsg = tid;	/* PTRACE_EVENT_EXEC reports the former tid */
 		/* The old leader is a zombie nobody will wait for; a zombie is
 		 * never scheduled again, so its stack can go now.  If a tracer

@@ -192,20 +192,23 @@ bool range_free(struct mm *mm, unsigned long start, unsigned long end)
 	return true;
 }
 
+/*
+ * The highest gap of len bytes below the top-down cursor, at least 16
+ * pages up.  One walk of the sorted list, remembering the last gap that
+ * fits: a search that restarted below each clash was quadratic in the
+ * number of mappings, and 1,000 thread stacks made every mmap cost 14 ms.
+ */
 unsigned long vma_find_free(struct mm *mm, unsigned long len)
 {
-	unsigned long top = mm->mmap_base;
-	while (top >= len + PAGE_SIZE * 16) {
-		unsigned long start = top - len;
-		struct vma *clash = NULL;
-		for (struct vma *v = mm->vmas; v; v = v->next)
-			if (v->start < top && start < v->end)
-				clash = v;	/* the highest overlapping one */
-		if (!clash)
-			return start;
-		top = clash->start;
+	unsigned long best = 0, floor = PAGE_SIZE * 16, top = mm->mmap_base;
+	for (struct vma *v = mm->vmas;; v = v->next) {
+		unsigned long gap_end = v && v->start < top ? v->start : top;
+		if (gap_end > floor && gap_end - floor >= len)
+			best = gap_end - len;
+		if (!v || v->start >= top)
+			return best;
+		floor = MAX(floor, v->end);
 	}
-	return 0;
 }
 
 /* MAP_32BIT for 64-bit tasks: the lowest free range in [1 GiB, 2 GiB), as

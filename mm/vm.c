@@ -26,7 +26,7 @@
 #define VMALLOC_START 0xffffc90000000000UL
 #define STACK_SLOT (KSTACK_PAGES * PAGE_SIZE + PAGE_SIZE)
 #define KSTACK_PAGES 4
-#define MAX_STACK_SLOTS 1024
+#define MAX_STACK_SLOTS 32768	/* above any task limit (kernel/sched.c) */
 /* After the kernel stacks: one slot per possible IST stack (asm/ist.h),
  * laid out the same way, guard page first; then ioremap's pages. */
 #define IST_AREA (VMALLOC_START + MAX_STACK_SLOTS * STACK_SLOT)
@@ -334,15 +334,27 @@ void switch_mm(struct mm *mm)
  * space), never executable.  Callers pick base one page into their slot,
  * so the slot's first page is the guard and is never mapped.
  */
-static void map_stack_pages(unsigned long base, int pages, const char *what)
+static int map_stack_pages(unsigned long base, int pages)
 {
 	for (int i = 0; i < pages; i++) {
 		void *page = alloc_page();
 		u64 *pte = page ? pte_walk(kernel_pml4, base + i * PAGE_SIZE, true) : NULL;
-		if (!pte)
-			panic("out of memory for %s", what);
+		if (!pte) {
+			/* Out of memory is a failed fork (EAGAIN), never a
+			 * panic: undo the pages mapped so far. */
+			if (page)
+				free_page(page);
+			while (i-- > 0) {
+				u64 *p = pte_walk(kernel_pml4, base + i * PAGE_SIZE, false);
+				free_page(__va(*p & PTE_ADDR));
+				*p = 0;
+				invlpg(base + i * PAGE_SIZE);
+			}
+			return -ENOMEM;
+		}
 		*pte = __pa(page) | PTE_P | PTE_W | PTE_G | nx_bit;
 	}
+	return 0;
 }
 
 static bool slot_used[MAX_STACK_SLOTS];
@@ -350,12 +362,16 @@ static bool ist_mapped[IST_MAX + 1];		/* by IST number, 1-7 */
 
 void *vmap_stack(void)
 {
-	for (int s = 0; s < MAX_STACK_SLOTS; s++) {
+	static int hint;		/* the search starts after the last slot taken */
+	for (int k = 0; k < MAX_STACK_SLOTS; k++) {
+		int s = (hint + k) % MAX_STACK_SLOTS;
 		if (slot_used[s])
 			continue;
 		unsigned long base = VMALLOC_START + s * STACK_SLOT + PAGE_SIZE;
-		map_stack_pages(base, KSTACK_PAGES, "kernel stacks");
+		if (map_stack_pages(base, KSTACK_PAGES))
+			return NULL;
 		slot_used[s] = true;
+		hint = s + 1;
 		return (void *)base;
 	}
 	return NULL;
@@ -368,7 +384,8 @@ void *vmap_ist_stack(int ist)
 {
 	BUG_ON(ist < 1 || ist > IST_MAX || ist_mapped[ist]);
 	unsigned long base = IST_AREA + (ist - 1) * IST_SLOT + PAGE_SIZE;
-	map_stack_pages(base, IST_STACK_PAGES, "IST stacks");
+	if (map_stack_pages(base, IST_STACK_PAGES))
+		panic("out of memory for the IST stacks");
 	ist_mapped[ist] = true;
 	return (void *)base;
 }

@@ -7,7 +7,6 @@
 #include <xentry/list.h>
 
 #define KSTACK_SIZE (16 * 1024)
-#define NR_TASKS 128
 #define NSIG 64
 
 enum task_state { TASK_RUNNING, TASK_SLEEPING, TASK_ZOMBIE, TASK_DEAD };
@@ -93,6 +92,7 @@ struct task {
 	const void *wchan;		/* what a sleeping task waits for */
 	/* kernel/sched.c's queues: runnable, waiting on wchan, timed. */
 	struct list_node run_node, wait_node, timer_node;
+	struct list_node task_node, pid_node;	/* all tasks; by pid */
 	u64 wake_at_ns;			/* timed sleep deadline, 0 = none */
 	bool timed_out;			/* the last sleep ended at wake_at_ns */
 
@@ -142,7 +142,14 @@ struct task {
 	u8 fpu[512] __aligned(16);	/* FXSAVE image */
 };
 
-extern struct task *tasks[NR_TASKS];
+/* Every task, in creation order (kernel/sched.c); the loop may free the
+ * task it is at. */
+extern struct list_node all_tasks;
+#define for_each_task(t)                                                      \
+	for (struct list_node *_n = all_tasks.next, *_nx = _n->next;           \
+	     _n != &all_tasks && ((t) = list_entry(_n, struct task, task_node)); \
+	     _n = _nx, _nx = _n->next)
+void task_set_pid(struct task *t, pid_t pid);	/* rehashes it */
 #include <asm/x86.h>
 static inline struct task *get_current(void)
 {
