@@ -89,6 +89,35 @@ static struct ktermios_user console_termios = {
 };
 static struct winsize console_winsize = { .ws_row = 24, .ws_col = 80 };
 
+/*
+ * poll must know whether input is waiting without consuming it, and the
+ * driver can only hand bytes over: poll moves what has arrived into this
+ * small buffer, and reads take from it before asking the driver.
+ */
+static char console_peek[64];
+static size_t console_peek_len;
+
+static size_t console_take(char *buf, size_t n)
+{
+	size_t k = MIN(n, console_peek_len);
+
+	if (k) {
+		memcpy(buf, console_peek, k);
+		memmove(console_peek, console_peek + k, console_peek_len - k);
+		console_peek_len -= k;
+		return k;
+	}
+	return console_read_avail(buf, n);
+}
+
+static unsigned int console_poll(struct file *f)
+{
+	if (!console_peek_len)
+		console_peek_len = console_read_avail(console_peek,
+						      sizeof(console_peek));
+	return POLLOUT | POLLWRNORM | (console_peek_len ? POLLIN | POLLRDNORM : 0);
+}
+
 /* Reads return whatever input is there, sleeping only while there is
  * none (no line editing: the serial line is raw). */
 static ssize_t console_read(struct file *f, char __user *buf, size_t n,
@@ -101,7 +130,7 @@ static ssize_t console_read(struct file *f, char __user *buf, size_t n,
 		return 0;
 	for (;;) {
 		while (done < n) {
-			size_t got = console_read_avail(k, MIN(n - done, sizeof(k)));
+			size_t got = console_take(k, MIN(n - done, sizeof(k)));
 			if (!got)
 				break;
 			if (copy_to_user(buf + done, k, got))
@@ -169,6 +198,7 @@ static const struct file_ops console_fops = {
 	.read = console_read,
 	.write = console_fwrite,
 	.ioctl = console_ioctl,
+	.poll = console_poll,
 };
 
 static const struct {

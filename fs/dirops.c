@@ -17,29 +17,6 @@
 #include <xentry/uaccess.h>
 #include "internal.h"
 
-/* Resolve dfd + user path to (parent dir, last name).  On success the
- * caller owns *kpath (putname) and *dirp (inode_put). */
-static int user_path_parent(int dfd, const char __user *upath, char **kpath,
-			    struct inode **dirp, struct last_name *last)
-{
-	struct inode *start;
-	long len = getname(upath, kpath);
-	int err;
-
-	if (len < 0)
-		return (int)len;
-	err = -ENOENT;
-	if (len > 0)
-		err = path_start(dfd, *kpath, 0, &start);
-	if (!err) {
-		err = path_parent(start, *kpath, dirp, last);
-		inode_put(start);
-	}
-	if (err)
-		putname(*kpath);
-	return err;
-}
-
 static long do_mkdirat(int dfd, const char __user *upath, mode_t mode)
 {
 	struct last_name last;

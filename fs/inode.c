@@ -20,6 +20,7 @@
 #include "internal.h"
 
 bool fs_unpacking;
+unsigned long fs_nr_inodes, fs_nr_pages;
 static unsigned long next_ino = 1;	/* the root gets 1, as on Linux */
 
 s64 fs_now(void)
@@ -37,6 +38,7 @@ struct inode *inode_new(mode_t mode)
 	ino->mode = mode;
 	ino->count = 1;
 	ino->dev = ROOTFS_DEV;
+	fs_nr_inodes++;
 	ino->atime = ino->mtime = ino->ctime = fs_now();
 	if (S_ISDIR(mode)) {
 		/* tmpfs reports an empty directory as 2 entries: . and .. */
@@ -64,6 +66,7 @@ static void free_data(struct inode *ino)
 				put_page(ino->u.reg.pages[i]);
 		if (ino->u.reg.pages)
 			kfree(ino->u.reg.pages);
+		fs_nr_pages -= ino->u.reg.nalloc;
 	} else if (S_ISDIR(ino->mode)) {
 		/* rmdir only removes empty directories, so no entries remain;
 		 * the reference on the parent is what kept ".." valid. */
@@ -75,11 +78,12 @@ static void free_data(struct inode *ino)
 	}
 }
 
-static void maybe_free(struct inode *ino)
+void inode_maybe_free(struct inode *ino)
 {
 	if (ino->count == 0 && (ino->nlink == 0 || ino->anon)) {
 		free_data(ino);
 		kfree(ino);
+		fs_nr_inodes--;
 	}
 }
 
@@ -94,7 +98,7 @@ void inode_put(struct inode *ino)
 		return;
 	BUG_ON(ino->count == 0);
 	ino->count--;
-	maybe_free(ino);
+	inode_maybe_free(ino);
 }
 
 struct inode *inode_new_shmem(loff_t size)
@@ -126,116 +130,6 @@ bool inode_is_exec(const struct inode *ino)
 loff_t inode_size(const struct inode *ino)
 {
 	return ino->size;
-}
-
-/* ---- directories ---- */
-
-bool dir_is_dead(const struct inode *dir)
-{
-	return dir->nlink == 0;
-}
-
-bool dir_is_empty(const struct inode *dir)
-{
-	return dir->u.dir.head == NULL;
-}
-
-static struct dirent *find_entry(struct inode *dir, const char *name, size_t len,
-				 struct dirent ***linkp)
-{
-	struct dirent **pp = &dir->u.dir.head;
-
-	for (struct dirent *d = *pp; d; pp = &d->next, d = d->next) {
-		if (d->len == len && memcmp(d->name, name, len) == 0) {
-			if (linkp)
-				*linkp = pp;
-			return d;
-		}
-	}
-	return NULL;
-}
-
-struct inode *dir_find(struct inode *dir, const char *name, size_t len)
-{
-	struct dirent *d = find_entry(dir, name, len, NULL);
-
-	return d ? d->inode : NULL;
-}
-
-int dir_link(struct inode *dir, const char *name, size_t len, struct inode *ino)
-{
-	struct dirent *d;
-
-	if (len == 0 || len > NAME_MAX)
-		return -ENAMETOOLONG;
-	d = kmalloc(sizeof(*d) + len + 1);
-	if (!d)
-		return -ENOSPC;
-	memcpy(d->name, name, len);
-	d->name[len] = '\0';
-	d->len = (u16)len;
-	d->inode = ino;
-	d->next = NULL;
-	/* Entries are appended, so cookies increase along the list and a
-	 * readdir position survives removals (see readdir.c). */
-	d->cookie = dir->u.dir.next_cookie++;
-	if (dir->u.dir.tail)
-		dir->u.dir.tail->next = d;
-	else
-		dir->u.dir.head = d;
-	dir->u.dir.tail = d;
-
-	ino->nlink++;
-	if (S_ISDIR(ino->mode)) {
-		ino->nlink++;			/* its own "." */
-		dir->nlink++;			/* its ".." points here */
-		inode_get(dir);
-		ino->u.dir.parent = dir;
-	}
-	dir->size += BOGO_DIRENT_SIZE;
-	inode_touch(dir, true);
-	inode_touch(ino, false);
-	return 0;
-}
-
-int dir_unlink(struct inode *dir, const char *name, size_t len)
-{
-	struct dirent **pp, *d = find_entry(dir, name, len, &pp);
-	struct inode *ino;
-
-	if (!d)
-		return -ENOENT;
-	*pp = d->next;
-	if (dir->u.dir.tail == d) {
-		/* Recompute the tail: the list is short, and rare to shrink. */
-		struct dirent *t = dir->u.dir.head;
-		while (t && t->next)
-			t = t->next;
-		dir->u.dir.tail = t;
-	}
-	ino = d->inode;
-	kfree(d);
-
-	if (S_ISDIR(ino->mode)) {
-		ino->nlink = 0;		/* the name and its "." both go */
-		dir->nlink--;
-	} else {
-		ino->nlink--;
-	}
-	dir->size -= BOGO_DIRENT_SIZE;
-	inode_touch(dir, true);
-	inode_touch(ino, false);
-	maybe_free(ino);
-	return 0;
-}
-
-/* The name under which dir lists child (for getcwd), or NULL. */
-const struct dirent *dir_entry_of(struct inode *dir, const struct inode *child)
-{
-	for (struct dirent *d = dir->u.dir.head; d; d = d->next)
-		if (d->inode == child)
-			return d;
-	return NULL;
 }
 
 /* ---- regular file data ---- */
@@ -358,6 +252,7 @@ ssize_t reg_write(struct inode *ino, const void *buf, size_t len, loff_t off,
 			 * find this page rather than add a second one. */
 			ino->u.reg.pages[idx] = page;
 			ino->u.reg.nalloc++;
+			fs_nr_pages++;
 			fresh = true;
 		}
 		if (!user) {
@@ -376,6 +271,7 @@ ssize_t reg_write(struct inode *ino, const void *buf, size_t len, loff_t off,
 			if (fresh && page_count(page) == 1) {
 				ino->u.reg.pages[idx] = NULL;
 				ino->u.reg.nalloc--;
+				fs_nr_pages--;
 				free_page(page);
 			}
 			err = -EFAULT;
@@ -406,6 +302,7 @@ void reg_truncate(struct inode *ino, loff_t size)
 				put_page(ino->u.reg.pages[i]);
 				ino->u.reg.pages[i] = NULL;
 				ino->u.reg.nalloc--;
+				fs_nr_pages--;
 			}
 		}
 		char *last = page_at(ino, (size_t)size >> PAGE_SHIFT);
@@ -447,6 +344,7 @@ void *inode_page(struct inode *ino, size_t idx, bool create)
 	if (page) {
 		ino->u.reg.pages[idx] = page;
 		ino->u.reg.nalloc++;
+		fs_nr_pages++;
 	}
 	return page;
 }

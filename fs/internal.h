@@ -49,6 +49,7 @@ struct inode {
 	unsigned int count;		/* in-memory users: files, cwd, lookups */
 	bool anon;			/* never has a name (pipes): free at count 0 */
 	u32 rdev;			/* device nodes: MKDEV(major, minor) */
+	u32 uid, gid;			/* stored by chown, reported by stat */
 	u32 dev;			/* the "filesystem" it lives on */
 	loff_t size;
 	s64 atime, mtime, ctime;	/* nanoseconds since the epoch */
@@ -67,7 +68,7 @@ struct inode {
 		struct {		/* S_IFLNK */
 			char *target;
 		} lnk;
-		struct {		/* anonymous pipe inode */
+		struct {		/* pipe or named FIFO: the buffer while open */
 			struct pipe *pipe;
 		} fifo;
 	} u;
@@ -94,6 +95,13 @@ void reg_truncate(struct inode *ino, loff_t size);
 int inode_set_symlink(struct inode *ino, const char *target, size_t len);
 const struct dirent *dir_entry_of(struct inode *dir, const struct inode *child);
 void inode_accessed(struct inode *ino);			/* relatime */
+void inode_maybe_free(struct inode *ino);	/* no name and no user: free */
+struct dirent *dir_entry(struct inode *dir, const char *name, size_t len,
+			 struct dirent ***linkp);
+void dir_entry_remove(struct inode *dir, struct dirent **pp, struct dirent *d);
+void dir_entry_append(struct inode *dir, struct dirent *d);
+/* statfs's figures: live inodes and pages holding file data. */
+extern unsigned long fs_nr_inodes, fs_nr_pages;
 extern bool fs_unpacking;		/* initramfs: keep archive mtimes */
 extern struct inode *fs_root;
 
@@ -139,6 +147,9 @@ struct file_ops {
 	loff_t (*llseek)(struct file *f, loff_t off, int whence); /* NULL: ESPIPE */
 	long (*ioctl)(struct file *f, unsigned int cmd, unsigned long arg);
 	void (*release)(struct file *f);
+	/* POLL* bits ready now; NULL means always readable and writable
+	 * (regular files, directories, /dev/null: Linux's DEFAULT_POLLMASK). */
+	unsigned int (*poll)(struct file *f);
 };
 
 struct file {
@@ -149,6 +160,7 @@ struct file {
 	struct inode *inode;		/* referenced */
 	const struct file_ops *ops;
 	void *priv;			/* pipe */
+	u64 version;			/* FIFO: writers seen at open (POLLHUP) */
 };
 
 #define NR_OPEN_MAX 1024
@@ -181,7 +193,39 @@ extern const struct file_ops dir_fops;		/* readdir.c */
 extern const struct file_ops path_fops;		/* open.c: O_PATH */
 const struct file_ops *chrdev_ops(u32 rdev);	/* devices.c; NULL = ENXIO */
 bool file_is_pipe(const struct file *f);		/* pipe.c */
+struct file *fifo_open(struct inode *ino, unsigned int flags,
+		       unsigned int fmode, int *err);
 long pipe_get_size(struct file *f);
 long pipe_set_size(struct file *f, unsigned long arg);
+
+/*
+ * poll/select sleep on one channel, woken whenever anything they can wait
+ * for changes: pipe and FIFO state (pipe.c) and console input.  The
+ * console's input channel is that channel, because the serial interrupt
+ * (outside fs/) already wakes it; a console reader woken by pipe traffic
+ * just finds no input and sleeps again.
+ */
+#define POLL_CHAN ((const void *)&console_rx_wait)
+void wakeup(const void *chan);			/* kernel/sched.c */
+static inline void poll_notify(void)
+{
+	wakeup(POLL_CHAN);
+}
+#define POLLIN     0x0001
+#define POLLPRI    0x0002
+#define POLLOUT    0x0004
+#define POLLERR    0x0008
+#define POLLHUP    0x0010
+#define POLLNVAL   0x0020
+#define POLLRDNORM 0x0040
+#define POLLRDBAND 0x0080
+#define POLLWRNORM 0x0100
+#define POLLWRBAND 0x0200
+#define DEFAULT_POLLMASK (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM)
+unsigned int file_poll(struct file *f);		/* poll.c */
+
+/* Used by the *at calls that create a name (namei.c). */
+int user_path_parent(int dfd, const char __user *upath, char **kpath,
+		     struct inode **dirp, struct last_name *last);
 
 #endif

@@ -299,6 +299,29 @@ int user_path_at(int dfd, const char __user *upath, unsigned int flags,
 	return err;
 }
 
+/* Resolve dfd + user path to (parent dir, last name).  On success the
+ * caller owns *kpath (putname) and *dirp (inode_put). */
+int user_path_parent(int dfd, const char __user *upath, char **kpath,
+			    struct inode **dirp, struct last_name *last)
+{
+	struct inode *start;
+	long len = getname(upath, kpath);
+	int err;
+
+	if (len < 0)
+		return (int)len;
+	err = -ENOENT;
+	if (len > 0)
+		err = path_start(dfd, *kpath, 0, &start);
+	if (!err) {
+		err = path_parent(start, *kpath, dirp, last);
+		inode_put(start);
+	}
+	if (err)
+		putname(*kpath);
+	return err;
+}
+
 int vfs_lookup(const char *path, struct inode **out)
 {
 	return path_walk(path[0] == '/' ? fs_root : cwd_inode(), path,

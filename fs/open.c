@@ -1,6 +1,6 @@
 /*
  * open/openat/close, and the calls about a path's attributes or the
- * process's place in the tree: access family, chmod, umask, chdir, getcwd.
+ * process's place in the tree: access family, umask, chdir, getcwd.
  */
 #include <xentry/kernel.h>
 #include <xentry/mm.h>
@@ -71,7 +71,9 @@ struct file *open_inode(struct inode *ino, unsigned int flags, int *err)
 	case S_IFLNK:
 		*err = -ELOOP;
 		return NULL;
-	default:	/* FIFOs, sockets, block devices: no driver here */
+	case S_IFIFO:		/* may sleep for a partner (pipe.c) */
+		return fifo_open(ino, flags, fmode, err);
+	default:	/* sockets, block devices: no driver here */
 		*err = -ENXIO;
 		return NULL;
 	}
@@ -285,19 +287,6 @@ SYSCALL_DEFINE4(faccessat2, int, dfd, const char __user *, filename, int, mode,
 		int, flags)
 {
 	return do_faccessat(dfd, filename, mode, flags);
-}
-
-SYSCALL_DEFINE2(chmod, const char __user *, filename, mode_t, mode)
-{
-	struct inode *ino;
-	int err = user_path_at(AT_FDCWD, filename, LOOKUP_FOLLOW, &ino);
-
-	if (err)
-		return err;
-	ino->mode = (ino->mode & S_IFMT) | (mode & S_IALLUGO);
-	inode_touch(ino, false);
-	inode_put(ino);
-	return 0;
 }
 
 SYSCALL_DEFINE1(umask, int, mask)

@@ -1,5 +1,5 @@
 /*
- * Anonymous pipes: pipe(2), pipe2(2).
+ * Pipes: pipe(2), pipe2(2), and the buffer behind named FIFOs (open).
  *
  * The buffer is a byte ring over up to 16 lazily allocated pages (64 KiB,
  * Linux's default pipe capacity).  head and tail count bytes ever written
@@ -13,8 +13,16 @@
  *     (or on a signal / O_NONBLOCK, with the partial count);
  *   - writing with no reader left raises SIGPIPE and fails with EPIPE
  *     (or returns the partial count);
- *   - wakeups go to everyone on the channel; sleepers recheck.
+ *   - wakeups go to everyone on the channel; sleepers recheck; every
+ *     change a poller could wait for also wakes POLL_CHAN.
  * The pipe itself is freed when the last of both ends is closed.
+ *
+ * A named FIFO gets a pipe at its first open and loses it (with any
+ * unread data) at its last close, as on Linux.  Opening follows Linux's
+ * fifo_open: a reader waits for a writer and a writer for a reader
+ * (counting opens, so a partner that came and went already counts);
+ * O_RDONLY|O_NONBLOCK never waits, O_WRONLY|O_NONBLOCK without a reader
+ * is ENXIO, O_RDWR never waits.
  */
 #include <xentry/kernel.h>
 #include <xentry/mm.h>
@@ -31,7 +39,9 @@ struct pipe {
 	char *pages[PIPE_MAX_PAGES];
 	u64 head, tail;
 	unsigned int readers, writers;
+	u64 r_counter, w_counter;	/* opens ever, for fifo_open's waits */
 	char rd_wait, wr_wait;		/* wait channels: their addresses */
+	char open_wait;			/* FIFO opens waiting for a partner */
 };
 
 static size_t pipe_used(const struct pipe *p)
@@ -71,6 +81,7 @@ static ssize_t pipe_read(struct file *f, char __user *buf, size_t n, loff_t *pos
 		done += c;
 	}
 	wakeup(&p->wr_wait);
+	poll_notify();
 	return (ssize_t)done;
 }
 
@@ -120,6 +131,7 @@ static ssize_t pipe_write(struct file *f, const char __user *buf, size_t n,
 				return done ? (ssize_t)done : r;
 			done += (size_t)r;
 			wakeup(&p->rd_wait);
+			poll_notify();
 			if (done == n)
 				return (ssize_t)done;
 			if (r == 0)	/* cannot happen: room >= 1 */
@@ -132,6 +144,17 @@ static ssize_t pipe_write(struct file *f, const char __user *buf, size_t n,
 		if (r)
 			return done ? (ssize_t)done : r;
 	}
+}
+
+static void pipe_maybe_free(struct inode *ino, struct pipe *p)
+{
+	if (p->readers || p->writers)
+		return;
+	for (int i = 0; i < PIPE_MAX_PAGES; i++)
+		if (p->pages[i])
+			free_page(p->pages[i]);
+	ino->u.fifo.pipe = NULL;
+	kfree(p);
 }
 
 static long pipe_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
@@ -154,13 +177,34 @@ static void pipe_release(struct file *f)
 	/* Let sleepers see EOF / EPIPE. */
 	wakeup(&p->rd_wait);
 	wakeup(&p->wr_wait);
-	if (p->readers == 0 && p->writers == 0) {
-		for (int i = 0; i < PIPE_MAX_PAGES; i++)
-			if (p->pages[i])
-				free_page(p->pages[i]);
-		f->inode->u.fifo.pipe = NULL;
-		kfree(p);
+	poll_notify();
+	pipe_maybe_free(f->inode, p);
+}
+
+/*
+ * What poll sees (Linux's pipe_poll): a read end is readable with data,
+ * hung up once no writer is left - but a FIFO reader that has never seen
+ * a writer is not told so (f->version); a write end is writable while a
+ * PIPE_BUF write would fit, and in error once no reader is left.
+ */
+static unsigned int pipe_poll(struct file *f)
+{
+	struct pipe *p = f->priv;
+	unsigned int mask = 0;
+
+	if (f->fmode & FMODE_READ) {
+		if (pipe_used(p))
+			mask |= POLLIN | POLLRDNORM;
+		if (!p->writers && f->version != p->w_counter)
+			mask |= POLLHUP;
 	}
+	if (f->fmode & FMODE_WRITE) {
+		if (PIPE_SIZE - pipe_used(p) >= PIPE_BUF)
+			mask |= POLLOUT | POLLWRNORM;
+		if (!p->readers)
+			mask |= POLLERR;
+	}
+	return mask;
 }
 
 static const struct file_ops pipe_fops = {
@@ -168,6 +212,7 @@ static const struct file_ops pipe_fops = {
 	.write = pipe_write,
 	.ioctl = pipe_ioctl,
 	.release = pipe_release,
+	.poll = pipe_poll,
 };
 
 bool file_is_pipe(const struct file *f)
@@ -191,6 +236,78 @@ long pipe_set_size(struct file *f, unsigned long arg)
 	if (arg > PIPE_SIZE)
 		return -EPERM;
 	return (long)PIPE_SIZE;
+}
+
+/* Sleep until *counter moves past what it was (a partner opened). */
+static int wait_for_partner(struct pipe *p, u64 *counter)
+{
+	u64 seen = *counter;
+
+	while (*counter == seen) {
+		int r = sleep_on(&p->open_wait);
+		if (r && *counter == seen)
+			return r;
+	}
+	return 0;
+}
+
+struct file *fifo_open(struct inode *ino, unsigned int flags,
+		       unsigned int fmode, int *err)
+{
+	struct pipe *p = ino->u.fifo.pipe;
+	struct file *f;
+	int r = 0;
+
+	fmode &= FMODE_READ | FMODE_WRITE;	/* never seekable */
+	if (!fmode) {
+		*err = -EINVAL;			/* access mode 3 */
+		return NULL;
+	}
+	if ((fmode == FMODE_WRITE) && (flags & O_NONBLOCK) && (!p || !p->readers)) {
+		*err = -ENXIO;
+		return NULL;
+	}
+	if (!p) {
+		p = kzalloc(sizeof(*p));
+		if (!p) {
+			*err = -ENOMEM;
+			return NULL;
+		}
+		ino->u.fifo.pipe = p;
+	}
+	/* Count ourselves in first: that keeps p alive while we sleep and
+	 * is what a partner waiting for us looks for. */
+	if (fmode & FMODE_READ) {
+		p->readers++;
+		p->r_counter++;
+	}
+	if (fmode & FMODE_WRITE) {
+		p->writers++;
+		p->w_counter++;
+	}
+	wakeup(&p->open_wait);
+	poll_notify();
+	if (fmode == FMODE_READ && !p->writers && !(flags & O_NONBLOCK))
+		r = wait_for_partner(p, &p->w_counter);
+	else if (fmode == FMODE_WRITE && !p->readers)
+		r = wait_for_partner(p, &p->r_counter);
+	f = r ? NULL : file_alloc(ino, &pipe_fops, flags, fmode);
+	if (!f) {
+		*err = r ? r : -ENOMEM;
+		if (fmode & FMODE_READ)
+			p->readers--;
+		if (fmode & FMODE_WRITE)
+			p->writers--;
+		wakeup(&p->rd_wait);
+		wakeup(&p->wr_wait);
+		poll_notify();
+		pipe_maybe_free(ino, p);
+		return NULL;
+	}
+	f->priv = p;
+	/* A reader that has not met a writer yet is not hung up (poll). */
+	f->version = (fmode == FMODE_READ && !p->writers) ? p->w_counter : 0;
+	return f;
 }
 
 static long do_pipe2(int __user *ufds, int flags)
@@ -217,6 +334,7 @@ static long do_pipe2(int __user *ufds, int flags)
 	}
 	ino->u.fifo.pipe = p;
 	p->readers = p->writers = 1;
+	p->r_counter = p->w_counter = 1;
 	rf = file_alloc(ino, &pipe_fops, O_RDONLY | (flags & O_NONBLOCK), FMODE_READ);
 	wf = rf ? file_alloc(ino, &pipe_fops, O_WRONLY | (flags & O_NONBLOCK),
 			     FMODE_WRITE) : NULL;

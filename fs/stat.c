@@ -4,7 +4,7 @@
  *
  * Values follow what Linux's tmpfs reports: st_blksize 4096, st_blocks in
  * 512-byte units of the pages actually allocated, directories sized 40 +
- * 20 bytes per entry, uid = gid = 0.
+ * 20 bytes per entry; uid and gid as chown set them (0 at first).
  */
 #include <xentry/kernel.h>
 #include <xentry/sched.h>
@@ -17,7 +17,7 @@ struct ktime { s64 sec; u32 nsec; };
 struct kstat {
 	u32 dev, rdev;
 	u64 ino, nlink, blocks;
-	u32 mode;
+	u32 mode, uid, gid;
 	s64 size;
 	u32 blksize;
 	struct ktime atime, mtime, ctime;
@@ -47,6 +47,8 @@ static void fill_kstat(const struct inode *ino, struct kstat *st)
 	if (ino->anon)			/* pipes count as linked once, as pipefs */
 		st->nlink = 1;
 	st->mode = ino->mode;
+	st->uid = ino->uid;
+	st->gid = ino->gid;
 	st->size = S_ISREG(ino->mode) || S_ISDIR(ino->mode) || S_ISLNK(ino->mode)
 		   ? ino->size : 0;
 	st->blksize = 4096;
@@ -108,6 +110,8 @@ static long cp_new_stat(const struct kstat *st, void __user *ubuf)
 	t.st_ino = st->ino;
 	t.st_nlink = st->nlink;
 	t.st_mode = st->mode;
+	t.st_uid = st->uid;
+	t.st_gid = st->gid;
 	t.st_rdev = dev_encode(st->rdev);
 	t.st_size = st->size;
 	t.st_blksize = st->blksize;
@@ -159,6 +163,9 @@ static long cp_compat_stat(const struct kstat *st, void __user *ubuf)
 	t.st_ino = (u32)st->ino;
 	t.st_mode = (u16)st->mode;
 	t.st_nlink = (u16)st->nlink;
+	/* ids beyond 16 bits show as the overflow id, as high2lowuid() */
+	t.st_uid = (u16)(st->uid > 0xffff ? 65534 : st->uid);
+	t.st_gid = (u16)(st->gid > 0xffff ? 65534 : st->gid);
 	t.st_rdev = dev_encode(st->rdev);
 	t.st_size = (u32)st->size;
 	t.st_blksize = st->blksize;
@@ -210,6 +217,8 @@ static long cp_stat64(const struct kstat *st, void __user *ubuf)
 	t.__st_ino = (u32)st->ino;
 	t.st_mode = st->mode;
 	t.st_nlink = (u32)st->nlink;
+	t.st_uid = st->uid;
+	t.st_gid = st->gid;
 	t.st_rdev = dev_encode(st->rdev);
 	t.st_size = st->size;
 	t.st_blksize = st->blksize;
@@ -285,6 +294,8 @@ SYSCALL_DEFINE5(statx, int, dfd, const char __user *, filename,
 	x.stx_attributes = st.is_root ? STATX_ATTR_MOUNT_ROOT : 0;
 	x.stx_nlink = (u32)st.nlink;
 	x.stx_mode = (u16)st.mode;
+	x.stx_uid = st.uid;
+	x.stx_gid = st.gid;
 	x.stx_ino = st.ino;
 	x.stx_size = (u64)st.size;
 	x.stx_blocks = st.blocks;

@@ -200,6 +200,22 @@ int sleep_on(const void *chan)
 	return -ERESTARTSYS;
 }
 
+int sleep_on_deadline(const void *chan, u64 deadline_ns)
+{
+	stub_sleeps++;
+	return -ERESTARTSYS;
+}
+
+void recalc_sigpending(struct task *t);
+void recalc_sigpending(struct task *t)
+{
+}
+
+size_t free_page_count(void)
+{
+	return 1000;
+}
+
 void wakeup(const void *chan)
 {
 	stub_wakeups++;
