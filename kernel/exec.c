@@ -354,8 +354,10 @@ static long execve_common(const char __user *upath, const void __user *argv,
 			  const void __user *envp, bool ptr32)
 {
 	char *path = kmalloc(4096);
-	struct argbuf args = { kmalloc(MAX_ARG_BYTES), 0, 0 };
-	struct argbuf envs = { kmalloc(MAX_ARG_BYTES), 0, 0 };
+	/* Not zeroed: only the strings copied in are ever read, and zeroing
+	 * 2 x 256 KiB was most of a small exec's cost. */
+	struct argbuf args = { kmalloc_uninit(MAX_ARG_BYTES), 0, 0 };
+	struct argbuf envs = { kmalloc_uninit(MAX_ARG_BYTES), 0, 0 };
 	long err = -ENOMEM;
 	if (!path || !args.buf || !envs.buf)
 		goto out;
@@ -415,8 +417,8 @@ COMPAT_SYSCALL_DEFINE3(execve, const char __user *, path, const void __user *, a
 long exec_init(const char *path, const char *argv, size_t alen, int argc,
 	       const char *envp, size_t elen, int envc)
 {
-	struct argbuf args = { kmalloc(MAX_ARG_BYTES), MIN(alen, MAX_ARG_BYTES), argc };
-	struct argbuf envs = { kmalloc(MAX_ARG_BYTES), MIN(elen, MAX_ARG_BYTES), envc };
+	struct argbuf args = { kmalloc_uninit(MAX_ARG_BYTES), MIN(alen, MAX_ARG_BYTES), argc };
+	struct argbuf envs = { kmalloc_uninit(MAX_ARG_BYTES), MIN(elen, MAX_ARG_BYTES), envc };
 	memcpy(args.buf, argv, args.len);
 	memcpy(envs.buf, envp, envs.len);
 	long err = do_execve(path, &args, &envs);

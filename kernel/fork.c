@@ -94,8 +94,8 @@ static void fork_undo(struct task *c)
 }
 
 /*
- * The child gets a copy of everything not shared by a flag (memory
- * included - no copy-on-write yet) and a copy of the parent's pt_regs
+ * The child gets a copy of everything not shared by a flag (private
+ * memory copy-on-write, mm/cow.c) and a copy of the parent's pt_regs
  * with ax = 0, so it returns from the same syscall with 0.  vfork
  * (CLONE_VM|CLONE_VFORK) shares the parent's memory while the parent
  * sleeps until the child's exec or exit.  CLONE_THREAD makes a thread of

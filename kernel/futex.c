@@ -42,9 +42,12 @@ void *user_page(struct mm *mm, unsigned long va);	/* mm/vm.c */
  * Which word a futex is.  A private key is (mm, va): only tasks of one
  * address space can meet on it.  A shared key also carries the physical
  * address of the word, so that two processes mapping one shared page at
- * different addresses meet.  There is no copy-on-write, so a private
- * page's frame belongs to one mm alone and a shared key on private memory
- * names exactly what (mm, va) names.
+ * different addresses meet.  That is only for a file's page (MAP_SHARED,
+ * shared anonymous memory, a read-only private mapping of a file): the
+ * frame behind private memory changes under copy-on-write (a write after
+ * fork moves the writer to a copy), so a shared key on private memory is
+ * made a private one, (mm, va) - as Linux keys an anonymous page by its
+ * mm and address.
  */
 struct futex_key {
 	struct mm *mm;
@@ -139,10 +142,15 @@ static int get_key(u32 __user *uaddr, bool shared, bool write, struct futex_key 
 	u32 v;
 	if (get_user(v, uaddr))
 		return -EFAULT;
-	if (put_user(v, uaddr)) {
-		struct vma *vma = vma_find(current->mm, va);
-		if (write || !vma || !vma->ino)
-			return -EFAULT;
+	/* The write test also breaks copy-on-write, so the frame found
+	 * below is this mm's own. */
+	bool writable = !put_user(v, uaddr);
+	struct vma *vma = vma_find(current->mm, va);
+	if (!writable && (write || !vma || !vma->ino))
+		return -EFAULT;
+	if (writable && vma && !(vma->flags & VMA_SHARED)) {
+		key->shared = false;	/* private memory: (mm, va) */
+		return 0;
 	}
 	void *page = user_page(current->mm, va & PAGE_MASK);
 	if (!page)

@@ -5,7 +5,28 @@
 #include <xentry/types.h>
 #include <xentry/vm.h>
 
+/* Page-table entry bits. */
+#define PTE_P (1UL << 0)
+#define PTE_W (1UL << 1)
+#define PTE_U (1UL << 2)
+#define PTE_PS (1UL << 7)
+#define PTE_G (1UL << 8)
+#define PTE_NX (1UL << 63)
+#define PTE_ADDR 0x000ffffffffff000UL
+/* Software bit (ignored by the CPU): the page belongs to a file or shared
+ * object, so fork maps the same page in the child and it is never
+ * copied on write.  A private PTE without it may still share its page
+ * (copy-on-write after fork, or a file's page mapped by exec): then the
+ * page's count is above 1 and the PTE is read-only (cow.c). */
+#define PTE_SHARED (1UL << 9)
+
 /* vm.c */
+u64 *pte_walk(u64 *pml4, unsigned long va, bool create);
+u64 *pte_lookup(u64 *pml4, unsigned long va, unsigned long *next);
+u64 pte_flags_for(u32 prot);
+bool mm_is_current(struct mm *mm);
+struct mm *fault_mm(void);		/* the address space in CR3, or NULL */
+void mm_unloaded(struct mm *mm);	/* mm is going: not in CR3 any more */
 int map_user_page(struct mm *mm, unsigned long va, void *page, u32 prot);
 int map_shared_page(struct mm *mm, unsigned long va, void *page, u32 prot);
 void *user_page(struct mm *mm, unsigned long va);
@@ -15,6 +36,11 @@ int move_user_range(struct mm *mm, unsigned long from, unsigned long to, unsigne
 u64 *pml4_create(void);
 void pml4_destroy(u64 *pml4);
 int pml4_copy_user(u64 *dst, u64 *src);
+
+/* cow.c */
+int cow_page(struct mm *mm, unsigned long va, bool writable);
+bool pte_writable(struct mm *mm, unsigned long va);
+int fill_private_file(struct mm *mm, struct vma *v, unsigned long va, bool write);
 
 /* mmap.c */
 int vma_split(struct vma *v, unsigned long addr);

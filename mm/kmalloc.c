@@ -2,7 +2,10 @@
  * Kernel heap.  Small objects come from power-of-two buckets (32 B..2 KiB)
  * carved out of pages; anything larger gets its own contiguous pages.  A
  * 16-byte header in front of every object says which, so kfree needs no
- * size.  Memory is always returned zeroed.
+ * size.  Memory is returned zeroed, except by kmalloc_uninit(), for a
+ * buffer the caller fills before reading (exec's argument strings): a
+ * 256 KiB buffer of which a few bytes are used should not cost 256 KiB of
+ * stores.
  */
 #include <xentry/kernel.h>
 #include <xentry/mm.h>
@@ -16,12 +19,12 @@ struct hdr { u32 magic, bucket; u64 npages; };
 struct free_obj { struct free_obj *next; };
 static struct free_obj *buckets[MAX_SHIFT + 1];
 
-void *kmalloc(size_t size)
+static void *do_kmalloc(size_t size, bool zero)
 {
 	size_t total = size + HDR;
 	if (total > (1UL << MAX_SHIFT)) {
 		size_t n = ALIGN_UP(total, PAGE_SIZE) / PAGE_SIZE;
-		struct hdr *h = alloc_pages(n);
+		struct hdr *h = zero ? alloc_pages(n) : alloc_pages_uninit(n);
 		if (!h)
 			return NULL;
 		*h = (struct hdr){ MAGIC, 0, n };
@@ -42,10 +45,21 @@ void *kmalloc(size_t size)
 	}
 	struct free_obj *o = buckets[b];
 	buckets[b] = o->next;
-	memset(o, 0, 1UL << b);
+	if (zero)
+		memset(o, 0, 1UL << b);
 	struct hdr *h = (void *)o;
 	*h = (struct hdr){ MAGIC, b, 0 };
 	return (char *)h + HDR;
+}
+
+void *kmalloc(size_t size)
+{
+	return do_kmalloc(size, true);
+}
+
+void *kmalloc_uninit(size_t size)
+{
+	return do_kmalloc(size, false);
 }
 
 void *kzalloc(size_t size)

@@ -54,6 +54,7 @@ void mm_put(struct mm *mm)
 		v = n;
 	}
 	ldt_free(mm);
+	mm_unloaded(mm);
 	pml4_destroy(mm->pml4);
 	kfree(mm);
 }
@@ -229,7 +230,10 @@ static unsigned long vma_find_free_32bit(struct mm *mm, unsigned long len)
 	return 0;
 }
 
-static int fill_page(struct mm *mm, struct vma *v, unsigned long va)
+/* First touch of va (not present): `write` if the access is a write,
+ * so that a private file page is copied at once rather than mapped and
+ * then copied by a second fault. */
+static int fill_page(struct mm *mm, struct vma *v, unsigned long va, bool write)
 {
 	/* A page that should come from the file but lies wholly past its
 	 * end: SIGBUS, as Linux (-EIO tells the fault handler).  Checked
@@ -240,19 +244,13 @@ static int fill_page(struct mm *mm, struct vma *v, unsigned long va)
 		return -EIO;
 	if (v->flags & VMA_SHARED)
 		return shared_fault(mm, v, va);
+	if (v->ino && va < v->file_end)
+		return fill_private_file(mm, v, va, write);
 	void *page = alloc_page();
 	if (!page)
 		return -ENOMEM;
 	if (v->flags & VMA_VDSO)
 		vdso32_fill(page, va - v->start);
-	if (v->ino && va < v->file_end) {
-		size_t n = MIN(PAGE_SIZE, v->file_end - va);
-		ssize_t r = inode_read(v->ino, page, n, v->off + (va - v->start));
-		if (r < 0) {
-			free_page(page);
-			return -EIO;
-		}
-	}
 	if (map_user_page(mm, va, page, v->prot)) {
 		free_page(page);
 		return -ENOMEM;
@@ -260,41 +258,65 @@ static int fill_page(struct mm *mm, struct vma *v, unsigned long va)
 	return 0;
 }
 
+/*
+ * Bring in the page at va now.  With `write`, the caller is about to
+ * write into it through the kernel's mapping of the page (ptrace's POKE),
+ * which no read-only PTE stops: so a page shared copy-on-write, or a
+ * file's page in a private mapping, is first made this mm's own copy.
+ */
 int populate_page(struct mm *mm, unsigned long va, bool write)
 {
 	va &= PAGE_MASK;
-	if (user_page(mm, va))
-		return 0;
 	struct vma *v = vma_find(mm, va);
+	void *page = user_page(mm, va);
+	if (page && !write)
+		return 0;
 	if (!v)
-		return -EFAULT;
-	return fill_page(mm, v, va);
+		return page ? 0 : -EFAULT;
+	if (!page) {
+		int err = fill_page(mm, v, va, write);
+		if (err || !write)
+			return err;
+	}
+	if (v->flags & VMA_SHARED)
+		return 0;			/* the file's page: written in place */
+	return cow_page(mm, va, v->prot & PROT_WRITE);
 }
 
 #define PF_PROT 1
 #define PF_WRITE 2
+#define PF_RSVD 8
 #define PF_INSTR 16
 
-/* 0 if the fault at addr was a legitimate first touch and is now mapped. */
+/* 0 if the fault at addr was a legitimate first touch (now mapped) or a
+ * write to a copy-on-write page (now the writer's own). */
 int handle_user_page_fault(unsigned long addr, unsigned long error)
 {
 	/* -EFAULT: nothing mapped there (SEGV_MAPERR); -EACCES: mapped, but
-	 * not for this access (SEGV_ACCERR). */
-	struct mm *mm = current ? current->mm : NULL;
+	 * not for this access (SEGV_ACCERR).  The address space is the one
+	 * loaded, usually current's (fork writes its child's memory). */
+	struct mm *mm = fault_mm();
 	if (!mm)
 		return -EFAULT;
 	struct vma *v = vma_find(mm, addr);
 	if (!v)
 		return -EFAULT;
-	if (error & PF_PROT)
-		return -EACCES;		/* present page: a real violation */
 	if ((error & PF_WRITE) && !(v->prot & PROT_WRITE))
 		return -EACCES;
+	if (error & PF_PROT) {
+		/* A present page.  The only legitimate case is a write to a
+		 * private page kept read-only for copy-on-write; anything
+		 * else is a real violation. */
+		if ((error & (PF_WRITE | PF_RSVD | PF_INSTR)) == PF_WRITE &&
+		    !(v->flags & VMA_SHARED) && !pte_writable(mm, addr & PAGE_MASK))
+			return cow_page(mm, addr & PAGE_MASK, true) ? -EACCES : 0;
+		return -EACCES;
+	}
 	if ((error & PF_INSTR) && !(v->prot & PROT_EXEC))
 		return -EACCES;
 	if (!(v->prot & (PROT_READ | PROT_WRITE | PROT_EXEC)))
 		return -EACCES;
-	return fill_page(mm, v, addr & PAGE_MASK);
+	return fill_page(mm, v, addr & PAGE_MASK, error & PF_WRITE);
 }
 
 long do_mmap(unsigned long addr, unsigned long len, unsigned long prot,

@@ -56,7 +56,25 @@ void pmm_reserve_range(unsigned long start, unsigned long end)
 	}
 }
 
-void *alloc_pages(size_t n)
+/*
+ * Whole pages are cleared and copied eight bytes at a time: under TCG's
+ * icount every iteration of a rep string instruction is one retired
+ * instruction, so rep stosq costs an eighth of the rep stosb that memset
+ * uses (and real CPUs are at least as fast with it).
+ */
+void clear_pages(void *p, size_t n)
+{
+	size_t words = n * PAGE_SIZE / 8;
+	asm volatile("rep stosq" : "+D"(p), "+c"(words) : "a"(0UL) : "memory");
+}
+
+void copy_page(void *dst, const void *src)
+{
+	size_t words = PAGE_SIZE / 8;
+	asm volatile("rep movsq" : "+D"(dst), "+S"(src), "+c"(words) : : "memory");
+}
+
+void *alloc_pages_uninit(size_t n)
 {
 	size_t run = 0;
 	for (size_t i = 0; i < npages; i++) {
@@ -76,16 +94,29 @@ void *alloc_pages(size_t n)
 		}
 		nfree -= n;
 		hint = pfn + 1;
-		void *va = __va(first * PAGE_SIZE);
-		memset(va, 0, n * PAGE_SIZE);
-		return va;
+		return __va(first * PAGE_SIZE);
 	}
 	return NULL;
+}
+
+void *alloc_pages(size_t n)
+{
+	void *va = alloc_pages_uninit(n);
+	if (va)
+		clear_pages(va, n);
+	return va;
 }
 
 void *alloc_page(void)
 {
 	return alloc_pages(1);
+}
+
+/* For a page the caller fills completely at once (a copy-on-write copy,
+ * a page of file data): zeroing it first would be wasted work. */
+void *alloc_page_uninit(void)
+{
+	return alloc_pages_uninit(1);
 }
 
 void free_pages(void *p, size_t n)

@@ -11,17 +11,7 @@
 #include <asm/x86.h>
 #include <asm/ist.h>
 #include <asm/desc.h>
-
-#define PTE_P (1UL << 0)
-#define PTE_W (1UL << 1)
-#define PTE_U (1UL << 2)
-#define PTE_PS (1UL << 7)
-#define PTE_G (1UL << 8)
-#define PTE_NX (1UL << 63)
-#define PTE_ADDR 0x000ffffffffff000UL
-/* Software bit (ignored by the CPU): the page belongs to a file or shared
- * object, so fork maps the same page in the child instead of copying it. */
-#define PTE_SHARED (1UL << 9)
+#include "internal.h"
 
 #define VMALLOC_START 0xffffc90000000000UL
 #define STACK_SLOT (KSTACK_PAGES * PAGE_SIZE + PAGE_SIZE)
@@ -69,11 +59,14 @@ void vm_init(unsigned long max_phys)
 	pml4[511] = KPHYS(kernel_pdpt) | PTE_P | PTE_W;
 	write_cr3(KPHYS(pml4));
 	kernel_pml4 = __va(KPHYS(pml4));
+	/* Copy-on-write (cow.c) relies on the kernel's own stores through a
+	 * user address faulting on a read-only PTE; head.S sets CR0.WP. */
+	BUG_ON(!(read_cr0() & X86_CR0_WP));
 }
 
 /* The PTE for va, creating missing tables if asked.  Tables below the
  * PML4 of the user half carry PTE_U so the leaf decides access. */
-static u64 *pte_walk(u64 *pml4, unsigned long va, bool create)
+u64 *pte_walk(u64 *pml4, unsigned long va, bool create)
 {
 	u64 *table = pml4;
 	for (int level = 3; level > 0; level--) {
@@ -130,7 +123,7 @@ int map_shared_page(struct mm *mm, unsigned long va, void *page, u32 prot)
  * table in one step instead of page by page (a PROT_NONE reservation of
  * gigabytes costs nothing to unmap).
  */
-static u64 *pte_lookup(u64 *pml4, unsigned long va, unsigned long *next)
+u64 *pte_lookup(u64 *pml4, unsigned long va, unsigned long *next)
 {
 	u64 *table = pml4;
 	for (int level = 3; level > 0; level--) {
@@ -154,7 +147,7 @@ void *user_page(struct mm *mm, unsigned long va)
 	return __va(*pte & PTE_ADDR);
 }
 
-static bool mm_is_current(struct mm *mm)
+bool mm_is_current(struct mm *mm)
 {
 	return read_cr3() == __pa(mm->pml4);
 }
@@ -191,7 +184,13 @@ void protect_user_range(struct mm *mm, unsigned long start, unsigned long end, u
 		}
 		if (!(*pte & PTE_P))
 			continue;
-		*pte = (*pte & (PTE_ADDR | PTE_SHARED)) | pte_flags_for(prot);
+		/* A private page someone else still holds (a fork's other
+		 * side, or the file it came from) stays read-only whatever
+		 * prot says: the first write must copy it (cow.c). */
+		u64 f = pte_flags_for(prot);
+		if (!(*pte & PTE_SHARED) && page_count(__va(*pte & PTE_ADDR)) > 1)
+			f &= ~PTE_W;
+		*pte = (*pte & (PTE_ADDR | PTE_SHARED)) | f;
 		if (mm_is_current(mm))
 			invlpg(va);
 	}
@@ -269,51 +268,77 @@ void pml4_destroy(u64 *pml4)
 	free_page(pml4);
 }
 
-/* fork: copy every present private page (no copy-on-write yet); a shared
- * page is mapped in the child too, with a reference of its own. */
+/*
+ * fork: the child maps every present page the parent has, each PTE with
+ * a reference of its own.  A shared page keeps its PTE as it is.  A
+ * private page becomes copy-on-write: read-only on both sides until one
+ * of them writes (cow.c), so a fork costs page tables, not page copies.
+ * The parent's TLB still holds its old writable entries: if src is the
+ * loaded address space, one CR3 reload drops them all (user PTEs are
+ * never global), cheaper than an invlpg per page.
+ */
 int pml4_copy_user(u64 *dst, u64 *src)
 {
-	for (int i = 0; i < 256; i++) {
+	int err = 0;
+	for (int i = 0; i < 256 && !err; i++) {
 		if (!(src[i] & PTE_P))
 			continue;
 		u64 *pdpt = __va(src[i] & PTE_ADDR);
-		for (int j = 0; j < 512; j++) {
+		for (int j = 0; j < 512 && !err; j++) {
 			if (!(pdpt[j] & PTE_P))
 				continue;
 			u64 *pd = __va(pdpt[j] & PTE_ADDR);
-			for (int k = 0; k < 512; k++) {
+			for (int k = 0; k < 512 && !err; k++) {
 				if (!(pd[k] & PTE_P))
 					continue;
 				u64 *pt = __va(pd[k] & PTE_ADDR);
+				u64 *dpt = NULL;
 				for (int l = 0; l < 512; l++) {
 					if (!(pt[l] & PTE_P))
 						continue;
-					unsigned long va = ((unsigned long)i << 39) |
-						((unsigned long)j << 30) | ((unsigned long)k << 21) |
-						((unsigned long)l << 12);
-					u64 *pte = pte_walk(dst, va, true);
-					if (!pte)
-						return -ENOMEM;
-					void *src_page = __va(pt[l] & PTE_ADDR);
-					if (pt[l] & PTE_SHARED) {
-						get_page(src_page);
-						*pte = pt[l];
-						continue;
+					if (!dpt) {
+						unsigned long va = ((unsigned long)i << 39) |
+							((unsigned long)j << 30) |
+							((unsigned long)k << 21);
+						u64 *pte = pte_walk(dst, va, true);
+						if (!pte) {
+							err = -ENOMEM;
+							break;
+						}
+						dpt = pte;	/* entry 0 of the child's table */
 					}
-					void *page = alloc_page();
-					if (!page)
-						return -ENOMEM;
-					memcpy(page, src_page, PAGE_SIZE);
-					*pte = __pa(page) | (pt[l] & ~PTE_ADDR);
+					get_page(__va(pt[l] & PTE_ADDR));
+					if (!(pt[l] & PTE_SHARED))
+						pt[l] &= ~PTE_W;
+					dpt[l] = pt[l];
 				}
 			}
 		}
 	}
-	return 0;
+	if (read_cr3() == __pa(src))
+		write_cr3(__pa(src));
+	return err;
+}
+
+/* The address space in CR3 (NULL: the kernel's).  A fault on a user
+ * address belongs to it, which is not always current->mm: fork writes
+ * the child's CLONE_CHILD_SETTID word with the child's tables loaded. */
+static struct mm *loaded_mm;
+
+struct mm *fault_mm(void)
+{
+	return loaded_mm;
+}
+
+void mm_unloaded(struct mm *mm)
+{
+	if (loaded_mm == mm)
+		switch_mm(NULL);
 }
 
 void switch_mm(struct mm *mm)
 {
+	loaded_mm = mm;
 	u64 pa = __pa(mm ? mm->pml4 : kernel_pml4);
 	if (read_cr3() != pa)
 		write_cr3(pa);

@@ -16,6 +16,11 @@
 /* Page allocator: returns zeroed pages (direct-map addresses) or NULL. */
 void *alloc_page(void);
 void *alloc_pages(size_t n);		/* n physically contiguous pages */
+/* Not zeroed: only for a page the caller overwrites entirely at once. */
+void *alloc_page_uninit(void);
+void *alloc_pages_uninit(size_t n);
+void clear_pages(void *p, size_t n);
+void copy_page(void *dst, const void *src);
 void free_page(void *p);
 void free_pages(void *p, size_t n);	/* only pages nobody else holds */
 /* References on one page (a new page has one): the last put frees it. */
@@ -27,6 +32,7 @@ size_t free_page_count(void);
 /* Kernel heap: any size; memory is zeroed. */
 void *kmalloc(size_t size);
 void *kzalloc(size_t size);
+void *kmalloc_uninit(size_t size);	/* not zeroed: the caller fills it */
 void kfree(void *p);
 
 #endif

@@ -18,7 +18,9 @@
  *   BENCH done
  *
  * Paths: 64-bit: syscall64, syscall64_slow, int80_from64, syscall64_6args;
- * 32-bit: int80, vdso, int80_slow, vdso_slow, int80_6args, vdso_6args.  The
+ * 32-bit: int80, vdso, int80_slow, vdso_slow, int80_6args, vdso_6args;
+ * both: the whole operations fork_exit_wait, fork_exec_wait, page_fault
+ * (below, before main).  The
  * null call is getppid().  The "vdso" paths call __kernel_vsyscall
  * (AT_SYSINFO), which enters by SYSENTER, SYSCALL or int $0x80 as the
  * kernel chose at boot; which one is read from its code (DESIGN §3) and
@@ -179,7 +181,7 @@ static void usage(void)
 	exit(2);
 }
 
-static int cmp_double(const void *a, const void *b)
+int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 	return x < y ? -1 : x > y;
@@ -195,7 +197,7 @@ static u64 min_u64(const u64 *v, unsigned n)
 }
 
 /* "93" for whole numbers (the usual case under icount), else "93.4". */
-static const char *fmt(double v, char *buf, size_t len)
+const char *fmt(double v, char *buf, size_t len)
 {
 	double r = (double)(long long)(v + 0.5);
 	if (v - r < 0.05 && r - v < 0.05)
@@ -364,9 +366,17 @@ static void measure(const struct path *p, void *vsys)
 	free(per);
 }
 
-int main(int argc, char **argv)
+/* ---- whole operations: ops.c ---- */
+#define EXIT_AT_ONCE "--bench-exit-at-once"
+void ops_init(char *self, char **envp);
+void ops_run(int argc, char **argv, int first, const char *unit);
+
+int main(int argc, char **argv, char **envp)
 {
 	int opt;
+	if (argc == 2 && !strcmp(argv[1], EXIT_AT_ONCE))
+		return 0;		/* fork_exec_wait's child */
+	ops_init(argv[0], envp);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	while ((opt = getopt(argc, argv, "n:b:u:")) != -1) {
 		switch (opt) {
@@ -413,6 +423,7 @@ int main(int argc, char **argv)
 		if (wanted)
 			measure(&paths[i], vsys);
 	}
+	ops_run(argc, argv, optind, unit);
 	printf("BENCH done\n");
 	return 0;
 }

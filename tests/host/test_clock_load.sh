@@ -29,7 +29,7 @@ guest="$(sed -n 's/.*guest seconds \([0-9.]*\).*/\1/p' "$tmp/out")"
 host="$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')"
 
 failed=0
-if [ "$rc" = 0 ]; then echo "ok 1 - 10 forks of a 64 MiB process ran: $(head -n1 "$tmp/out")"
+if [ "$rc" = 0 ]; then echo "ok 1 - 10 forks of a 16 MiB process ran: $(head -n1 "$tmp/out")"
 else echo "not ok 1 - the fork workload failed (xrun exit $rc)"; sed 's/^/# /' "$tmp/err" | head; failed=1; fi
 if [ -n "$guest" ] && awk -v g="$guest" -v h="$host" 'BEGIN { exit !(g * 2 >= h && g <= h) }'; then
 	echo "ok 2 - the guest's clock kept up: ${guest} s in a ${host} s run"

@@ -1388,8 +1388,8 @@ CHILD_CODE __attribute__((noreturn)) static void child_run(void)
 
 /*
  * Most rounds run in a vfork child: clone(CLONE_VM | CLONE_VFORK), on a
- * stack of its own.  On xentry, which has no copy-on-write yet, fork
- * copies every present page and costs several times a whole round; a
+ * stack of its own.  A fork, even copy-on-write, copies the page tables
+ * and then every page either side writes, several times a round's cost; a
  * vfork child shares our memory instead, which is harmless here because
  * the parent sleeps until it exits and writes every input afresh for the
  * next round.  What a child could leave behind in the shared address
