@@ -4,6 +4,7 @@
 #   make test         host unit tests, then the user-space suite on xentry
 #   make test-linux   the same user-space suite on this machine's Linux
 #   make kernel       just build/xentry.bin
+#   make conformance  Linux's x86 selftests on xentry, Linux and this host
 #
 # Both README commands first make sure the Debian packages are installed
 # (tools/ensure-deps; apt-get when run as root).
@@ -153,6 +154,14 @@ JOBS ?= 2
 fuzz: deps kernel
 	$(Q)tools/fuzz --kernel $(BUILD)/xentry.bin --tests $(TESTS_OUT) --seed $(SEED) \
 	    --rounds $(N) --jobs $(JOBS) $(if $(CPU),--cpu $(CPU)) $(if $(APPEND),--append '$(APPEND)')
+
+# Linux's own x86 selftests (docs/conformance.md): fetched with apt-get,
+# built static as upstream builds them, run on xentry under the three vDSO
+# configurations, on Linux 6.12 in the same QEMU and on this host; table in
+# build/conformance/results.md.  Not in CI yet.
+.PHONY: conformance
+conformance: deps kernel
+	$(Q)tools/conformance --kernel $(VDIR)/xentry.bin --jobs $(JOBS)
 
 test-linux: deps tests
 	$(Q)tools/run-tests --linux $$($(MAKE) -s -C tests/user OUT=$(TESTS_OUT) list)

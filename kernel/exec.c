@@ -21,6 +21,19 @@ u64 get_random_u64(void);
 
 #define MAX_ARG_BYTES (256 * 1024)
 #define STACK_SIZE (8UL << 20)
+/*
+ * Where a 64-bit stack ends: 128 MiB below the top of user space, not at
+ * it.  Linux's randomised stack is never at the very top either, and
+ * programs map there on purpose (Linux's sysret_rip selftest mremaps a
+ * page to the last one below 2^47 to test RIPs at the boundary).  An i386
+ * stack ends at the top of its 4 GiB, as Linux's does.
+ */
+#define STACK_TOP_64 0x7ffff8000000UL
+
+static unsigned long stack_top(struct mm *mm)
+{
+	return mm->limit == TASK_SIZE_32 ? mm->limit : STACK_TOP_64;
+}
 #define ET_DYN_BASE_64 0x555555554000UL
 #define ET_DYN_BASE_32 0x56555000UL
 
@@ -85,7 +98,7 @@ static int setup_stack(struct mm *mm, bool is32, const char *path, struct argbuf
 		       struct argbuf *envs, const unsigned long *aux, int naux,
 		       unsigned long *spp)
 {
-	unsigned long sp = mm->limit;
+	unsigned long sp = stack_top(mm);
 	const char *platform = is32 ? "i686" : "x86_64";
 	unsigned long execfn = push_bytes(&sp, path, strlen(path) + 1);
 	unsigned long estr = push_bytes(&sp, envs->buf, envs->len);
@@ -215,6 +228,15 @@ long do_execve(const char *path, struct argbuf *args, struct argbuf *envs)
 	struct elf_image img;
 	void *ph = NULL;
 	struct mm *mm = NULL, *old_mm = t->mm;
+	/* No procfs yet (issue 14): the one /proc path programs exec - to
+	 * re-run themselves, as Linux's ldt_gdt selftest does - is the name
+	 * recorded at our own execve, as readlink already answers it.  A
+	 * copy: exec overwrites exe_path. */
+	char self[sizeof(t->exe_path)];
+	if (!strcmp(path, "/proc/self/exe") && t->exe_path[0]) {
+		strlcpy(self, t->exe_path, sizeof(self));
+		path = self;
+	}
 	long err = vfs_lookup(path, &ino);
 	if (err)
 		return err;
@@ -258,7 +280,7 @@ long do_execve(const char *path, struct argbuf *args, struct argbuf *envs)
 		if (err)
 			goto out;
 	}
-	err = vma_map(mm, mm->limit - STACK_SIZE, STACK_SIZE,
+	err = vma_map(mm, stack_top(mm) - STACK_SIZE, STACK_SIZE,
 		      PROT_READ | PROT_WRITE | (exec_stack ? PROT_EXEC : 0), VMA_STACK,
 		      NULL, 0, 0);
 	if (err)
