@@ -65,11 +65,18 @@ struct rlimit64 { u64 cur, max; };
 #define RLIM_NLIMITS 16
 
 struct task {
-	/* First, at offsets the asm variant's entry code uses (asm/entry.h):
-	 * anything here set means the syscall exit has work to do. */
-	unsigned long work;		/* TIF_* */
-	bool syscall_trace;		/* PTRACE_SYSCALL: stop at entry and exit */
-	bool ptrace_step;		/* PTRACE_SINGLESTEP set TF for us */
+	/* First, at offsets the asm variant's entry code uses (asm/entry.h).
+	 * Anything set here takes a system call off its fast path; the entry
+	 * code tests it all as one word, syscall_work (the padding is zero:
+	 * tasks come from kzalloc and nothing writes it). */
+	union {
+		struct {
+			u32 work;		/* TIF_*: exit_to_user_mode's */
+			bool syscall_trace;	/* PTRACE_SYSCALL: stop at entry and exit */
+			bool ptrace_step;	/* PTRACE_SINGLESTEP set TF for us */
+		};
+		u64 syscall_work;
+	};
 
 	pid_t pid;			/* the thread id */
 	pid_t tgid;			/* the process id: group->leader->pid */

@@ -31,6 +31,8 @@ typedef _Bool bool;
 #define __aligned(x) __attribute__((aligned(x)))
 #define __noreturn __attribute__((noreturn))
 #define __unused __attribute__((unused))
+#define __always_inline inline __attribute__((always_inline))
+#define __noinline __attribute__((noinline))
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 #define offsetof(t, m) __builtin_offsetof(t, m)

@@ -5,11 +5,19 @@
  * and calls one function here.  That function dispatches through the
  * generated table, runs the exit-work loop, and decides whether the fast
  * return instruction may be used; the asm obeys, IRET being the default.
+ *
+ * The common case - no tracer, no work queued - is written to compile
+ * straight through: one test of task->syscall_work on each side of the
+ * table call, the SYSRET checks inlined, and everything unusual
+ * (tracing, the exit-work loop, working out why a fast return was
+ * refused) in functions of its own that the fast path only branches to.
+ * docs/performance.md lists what each of these choices saves.
  */
 #include <xentry/kernel.h>
 #include <xentry/sched.h>
 #include <xentry/syscalls.h>
 #include <asm/ptrace.h>
+#include <asm/uaccess.h>
 #include <xentry/uaccess.h>
 #include <xentry/vm.h>
 #include <uapi/xentry_stats.h>
@@ -19,11 +27,35 @@
 #include <asm/entry.h>
 #include "vdso32-offsets.h"
 
-int __get_user_u32(const u32 __user *uptr, u32 *out);
-
 static inline unsigned long landing_pad(struct mm *mm)
 {
 	return mm->vdso32 + VDSO32_SYM_int80_landing_pad;
+}
+
+/* landing_pad(current->mm), kept by vdso32_switch() whenever the address
+ * space changes or its vDSO moves, so the fast path reads one word. */
+extern unsigned long vdso32_current_landing_pad;
+
+/*
+ * The user frame of the current task: every entry builds it right below
+ * the top of the kernel stack, percpu kernel_rsp (which is also
+ * current->regs).  After the handler call the landings find it again
+ * here (one load) rather than keep their regs argument alive across the
+ * call in a callee-saved register: that would cost a push, a move and a
+ * pop on every call, to preserve a register for an asm caller that
+ * restores every register from the frame anyway.
+ */
+static __always_inline struct pt_regs *current_pt_regs(void)
+{
+	return (struct pt_regs *)percpu0.kernel_rsp - 1;
+}
+
+/* Store a handler's result into the frame; returns the frame. */
+static __always_inline struct pt_regs *syscall_return(long ret)
+{
+	struct pt_regs *regs = current_pt_regs();
+	regs->ax = ret;
+	return regs;
 }
 
 /* How syscalls returned (one CPU: no per-CPU array needed yet).  Global:
@@ -31,19 +63,21 @@ static inline unsigned long landing_pad(struct mm *mm)
 struct xentry_exit_stats exit_stats;
 _Static_assert(offsetof(struct xentry_exit_stats, sysretq) == STATS_SYSRETQ, "stats");
 _Static_assert(offsetof(struct xentry_exit_stats, sysretl) == STATS_SYSRETL, "stats");
+_Static_assert(offsetof(struct task, syscall_work) == TASK_SYSCALL_WORK, "task");
 _Static_assert(offsetof(struct task, work) == TASK_WORK, "task");
-_Static_assert(offsetof(struct task, syscall_trace) == TASK_TRACE_BITS, "task");
-_Static_assert(offsetof(struct task, ptrace_step) == TASK_TRACE_BITS + 1, "task");
+_Static_assert(sizeof(((struct task *)0)->syscall_work) == 8, "task");
+_Static_assert(offsetof(struct task, ptrace_step) < TASK_SYSCALL_WORK + 8, "task");
 _Static_assert(offsetof(struct percpu, curr_task) == PERCPU_CURR_TASK, "percpu");
 
 /* For the asm variant's dispatch (entry_64.S, entry_64_compat.S). */
 const unsigned int x64_nr_syscalls = X64_NR_syscalls;
 const unsigned int ia32_nr_syscalls = IA32_NR_syscalls;
 
-static bool refuse(enum xentry_refusal why)
+/* An IRET: count the reason.  The iret total is the sum of the reasons,
+ * added up when the counters are read, so this is one increment. */
+static __noinline __attribute__((cold)) bool refuse(enum xentry_refusal why)
 {
 	exit_stats.refused[why]++;
-	exit_stats.iret++;
 	return false;
 }
 
@@ -59,11 +93,6 @@ void do_signal(struct pt_regs *regs);
 long syscall_trace_enter(struct pt_regs *regs);
 void syscall_trace_exit(struct pt_regs *regs);
 
-/*
- * Work that must happen before any return to user mode: rescheduling and
- * signals.  Loops because handling one item can raise another (a signal
- * delivery can wake someone who preempts us).
- */
 /*
  * Registers that came from user space (sigreturn, ptrace) may hold a RIP
  * the standard code segments cannot take: non-canonical for 64-bit code,
@@ -87,6 +116,11 @@ static bool check_user_regs(struct pt_regs *regs)
 	return !bad;
 }
 
+/*
+ * Work that must happen before any return to user mode: rescheduling and
+ * signals.  Loops because handling one item can raise another (a signal
+ * delivery can wake someone who preempts us).
+ */
 void exit_to_user_mode(struct pt_regs *regs)
 {
 	struct task *t = current;
@@ -105,12 +139,27 @@ void exit_to_user_mode(struct pt_regs *regs)
 }
 
 /*
+ * After the call, for a task with a tracer or work queued: the tracer's
+ * syscall-exit stop, then the exit-work loop.
+ */
+static __noinline void syscall_exit_work(struct pt_regs *regs)
+{
+	struct task *t = current;
+	if (t->syscall_trace || t->ptrace_step)
+		syscall_trace_exit(regs);
+	if (t->work)
+		exit_to_user_mode(regs);
+}
+
+/*
  * May this 64-bit syscall return with SYSRETQ?  SYSRET reloads RIP from RCX
  * and RFLAGS from R11 and fixed selectors from STAR, and restores nothing
  * else; anything it cannot reproduce sends us to IRET.  Returns the first
- * refusal, or -1 if SYSRETQ is safe.
+ * refusal, or -1 if SYSRETQ is safe.  Inlined, each failing check is a
+ * branch to a refuse() of its own reason: the reason costs nothing until
+ * a return is refused.
  */
-static int sysret64_refusal(const struct pt_regs *regs)
+static __always_inline int sysret64_refusal(const struct pt_regs *regs)
 {
 	/* SYSRET takes RIP and RFLAGS from RCX and R11; a frame changed by
 	 * execve, a signal or a tracer may no longer have them equal. */
@@ -136,27 +185,24 @@ static int sysret64_refusal(const struct pt_regs *regs)
  * May this 32-bit fast syscall return with SYSRETL?  SYSRETL sets CS/SS
  * to 0x23/0x2b, EIP from ECX and EFLAGS from R11 (RF and VM forced clear);
  * the asm loads ECX and R11 from the frame, so only what SYSRETL cannot
- * express needs checking.  NT is fine: it comes back through R11.
+ * express needs checking.  NT is fine: it comes back through R11.  pad is
+ * the landing pad of the task's address space.
  */
-static int sysret32_refusal(const struct pt_regs *regs, struct mm *mm)
+static __always_inline int sysret32_refusal(const struct pt_regs *regs, unsigned long pad)
 {
 	if (regs->cs != USER32_CS || regs->ss != USER_DS)
 		return XENTRY_REFUSE_CS_SS;
 	/* ECX/EDX/EBP are clobbered by the fast return; only the landing pad
 	 * restores them.  A restart (IP - 2), a signal or a tracer moves IP. */
-	if (regs->ip != landing_pad(mm))
+	if (regs->ip != pad)
 		return XENTRY_REFUSE_NOT_LANDING_PAD;
-	if (regs->flags & (X86_EFLAGS_RF | X86_EFLAGS_TF))
-		return XENTRY_REFUSE_RF_TF;
-	if (regs->flags & X86_EFLAGS_VM)
-		return XENTRY_REFUSE_VM;
+	/* SYSRETL clears RF and VM, and a TF would trap without IRET's
+	 * single-step semantics: one test for the three (as Linux), and
+	 * which of them only once we know we refuse. */
+	if (regs->flags & (X86_EFLAGS_RF | X86_EFLAGS_TF | X86_EFLAGS_VM))
+		return regs->flags & (X86_EFLAGS_RF | X86_EFLAGS_TF) ?
+			XENTRY_REFUSE_RF_TF : XENTRY_REFUSE_VM;
 	return -1;
-}
-
-static bool fast_exit(unsigned long long *counter)
-{
-	(*counter)++;
-	return true;
 }
 
 /*
@@ -166,126 +212,161 @@ static bool fast_exit(unsigned long long *counter)
  *  - flag:  the entry set t->fast_ok, and every code path that rewrites
  *           user registers called force_iret(), which re-validates and
  *           clears it; the exit tests one flag (Brian Gerst's 2015 idea);
- *  - cfast: as check, but an open-coded fast path (do_syscall_64 and
- *           do_fast_syscall_32) skips the exit loop and the predicate when
- *           no work is pending.
+ *  - cfast: as check, but when no work ran the return trusts what the
+ *           entry instruction made true and tests only the flags
+ *           (do_syscall_64 and do_fast_syscall_32).
  */
-static bool exit_decision(struct task *t, struct pt_regs *regs, bool is64)
-{
 #ifdef XENTRY_VARIANT_FLAG
-	if (t->fast_ok)
-		return fast_exit(is64 ? &exit_stats.sysretq : &exit_stats.sysretl);
-	return refuse(XENTRY_REFUSE_FLAG_CLEARED);
+static __always_inline int exit_refusal64(const struct pt_regs *regs)
+{
+	return current->fast_ok ? -1 : XENTRY_REFUSE_FLAG_CLEARED;
+}
+#define exit_refusal32 exit_refusal64
 #else
-	int why = is64 ? sysret64_refusal(regs) : sysret32_refusal(regs, t->mm);
-	if (why >= 0)
-		return refuse(why);
-	return fast_exit(is64 ? &exit_stats.sysretq : &exit_stats.sysretl);
+#define exit_refusal64(regs) sysret64_refusal(regs)
+#define exit_refusal32(regs) sysret32_refusal(regs, vdso32_current_landing_pad)
 #endif
+
+/* Which check refused, worked out again, out of line: only on an IRET. */
+static __noinline __attribute__((cold)) bool refuse64(const struct pt_regs *regs)
+{
+	return refuse(exit_refusal64(regs));
+}
+
+static __noinline __attribute__((cold)) bool refuse32(const struct pt_regs *regs)
+{
+	return refuse(exit_refusal32(regs));
+}
+
+static __always_inline bool sysret64_allowed(const struct pt_regs *regs)
+{
+	if (unlikely(exit_refusal64(regs) >= 0))
+		return refuse64(regs);
+	exit_stats.sysretq++;
+	return true;
+}
+
+static __always_inline bool sysret32_allowed(const struct pt_regs *regs)
+{
+	if (unlikely(exit_refusal32(regs) >= 0))
+		return refuse32(regs);
+	exit_stats.sysretl++;
+	return true;
 }
 
 #ifdef XENTRY_VARIANT_FLAG
 /* The flag variant's hook: called after any change to a task's user
- * registers; the fast return stays allowed only if the new frame still
- * passes the same checks the check variant makes on every return. */
+ * registers (t is not always current: ptrace writes a tracee's); the fast
+ * return stays allowed only if the new frame still passes the same checks
+ * the check variant makes on every return. */
 void force_iret(struct task *t)
 {
 	if (!t->fast_ok)
 		return;
 	struct pt_regs *regs = t->regs;
-	int why = regs->cs == USER32_CS ? sysret32_refusal(regs, t->mm) : sysret64_refusal(regs);
+	int why = regs->cs == USER32_CS ? sysret32_refusal(regs, landing_pad(t->mm))
+					: sysret64_refusal(regs);
 	t->fast_ok = why < 0;
 }
 #endif
 
-/* The exit-work loop is a call only when there is work. */
-static inline void exit_work(struct task *t, struct pt_regs *regs)
+/*
+ * The slow way out, for a call that ran with a tracer or work queued (or
+ * an asm variant fast path that found some): the exit work, then every
+ * check - a tracer or a signal may have rewritten the frame.
+ */
+__noinline bool syscall_exit_slow_64(struct pt_regs *regs)
 {
-	if (unlikely(t->work))
-		exit_to_user_mode(regs);
+	syscall_exit_work(regs);
+	return sysret64_allowed(regs);
 }
 
-/* Nothing pending that the exit loop or a tracer would have to handle. */
-static inline bool no_exit_work(struct task *t)
+__noinline bool syscall_exit_slow_32(struct pt_regs *regs)
 {
-	return !t->work && !t->syscall_trace && !t->ptrace_step;
+	syscall_exit_work(regs);
+	return sysret32_allowed(regs);
 }
 
-#ifdef XENTRY_VARIANT_ASM
-/* The asm fast path (entry_64*.S) ran the call but found work queued or
- * a TF: finish in C. */
-bool syscall_exit_slow_64(struct pt_regs *regs)
+/*
+ * The general dispatch, for a call that is not the common case: a tracer
+ * (whose entry stop may change the number, or skip the call with -1), or
+ * a number outside the table.  Returns the frame.
+ */
+static __noinline struct pt_regs *syscall_64_general(struct pt_regs *regs, unsigned long nr)
 {
-	exit_to_user_mode(regs);
-	return exit_decision(current, regs, true);
-}
-
-bool syscall_exit_slow_32(struct pt_regs *regs)
-{
-	exit_to_user_mode(regs);
-	return exit_decision(current, regs, false);
-}
-#endif
-
-/* Called by entry_SYSCALL_64.  Returns true if SYSRETQ may be used. */
-bool do_syscall_64(struct pt_regs *regs, int nr)
-{
-	/* Only the low 32 bits select the call, as a signed int (Linux >= 5.14):
-	 * the unsigned compare sends negative numbers to -ENOSYS too. */
-	struct task *t = current;
-#ifdef XENTRY_VARIANT_FLAG
-	t->fast_ok = !(regs->flags & X86_EFLAGS_TF);	/* SYSCALL made the rest true */
-#endif
-#ifdef XENTRY_VARIANT_CFAST
-	if (likely(no_exit_work(t) && (unsigned int)nr < X64_NR_syscalls)) {
-		regs->ax = x64_sys_call_table[nr](regs);
-		/* SYSCALL itself made RCX == RIP, R11 == RFLAGS, the selectors
-		 * and the canonical RIP true; with no work queued (execve and
-		 * sigreturn queue TIF_CHECK_REGS) nothing changed them.  Only a
-		 * user TF, carried in through R11, still needs looking at. */
-		if (likely(!t->work && !(regs->flags & X86_EFLAGS_TF)))
-			return fast_exit(&exit_stats.sysretq);
-		exit_work(t, regs);
-		return exit_decision(t, regs, true);
-	}
-#endif
-	/* A tracer may change the number or skip the call (-1) at the stop. */
-	if (unlikely(t->syscall_trace))
-		nr = syscall_trace_enter(regs);
-	if (likely((unsigned int)nr < X64_NR_syscalls))
+	if (current->syscall_trace)
+		nr = (u32)syscall_trace_enter(regs);
+	if (nr < X64_NR_syscalls)
 		regs->ax = x64_sys_call_table[nr](regs);
 	else if (nr == XENTRY_NR_exit_stats)
 		regs->ax = __x64_sys_xentry_exit_stats(regs);
-	if (unlikely(t->syscall_trace || t->ptrace_step))
-		syscall_trace_exit(regs);
-	exit_work(t, regs);
-	return exit_decision(t, regs, true);
+	return regs;
 }
 
-/* The i386 table, for all three 32-bit entries. */
-static void dispatch_ia32(struct pt_regs *regs)
+static __noinline struct pt_regs *syscall_32_general(struct pt_regs *regs, unsigned long nr)
 {
-	struct task *t = current;
-	unsigned int nr = (unsigned int)regs->orig_ax;
-	if (unlikely(t->syscall_trace))
-		nr = (unsigned int)syscall_trace_enter(regs);
-	if (likely(nr < IA32_NR_syscalls))
-		regs->ax = ia32_sys_call_table[nr](regs);
-	else if (nr == XENTRY_NR_exit_stats)
-		regs->ax = __ia32_sys_xentry_exit_stats(regs);
+	if (current->syscall_trace)
+		nr = (u32)syscall_trace_enter(regs);
 	/* No truncation: a handler's long comes back whole, so a 64-bit
 	 * caller of int $0x80 sees -errno sign-extended and an address such
 	 * as mmap2's above 2 GiB zero-extended, as on Linux. */
-	if (unlikely(t->syscall_trace || t->ptrace_step))
-		syscall_trace_exit(regs);
+	if (nr < IA32_NR_syscalls)
+		regs->ax = ia32_sys_call_table[nr](regs);
+	else if (nr == XENTRY_NR_exit_stats)
+		regs->ax = __ia32_sys_xentry_exit_stats(regs);
+	return regs;
+}
+
+/* The common case: a number in the table, and no tracer or work queued. */
+static __always_inline bool common_case(unsigned long nr, unsigned long nr_syscalls)
+{
+	if (unlikely(current->syscall_work))
+		return false;
+	if (unlikely(nr >= nr_syscalls))
+		return false;
+	return true;
+}
+
+/*
+ * Called by entry_SYSCALL_64.  Returns true if SYSRETQ may be used.
+ * nr is the low 32 bits of RAX, zero-extended by the prologue: only they
+ * select the call, as a signed int (Linux >= 5.14), and a negative int is
+ * >= 2^31 here, so the unsigned compares send it to -ENOSYS.
+ */
+bool do_syscall_64(struct pt_regs *regs, unsigned long nr)
+{
+#ifdef XENTRY_VARIANT_FLAG
+	current->fast_ok = !(regs->flags & X86_EFLAGS_TF);	/* SYSCALL made the rest true */
+#endif
+	if (!common_case(nr, X64_NR_syscalls))
+		return syscall_exit_slow_64(syscall_64_general(regs, nr));
+	regs = syscall_return(x64_sys_call_table[nr](regs));
+	if (unlikely(current->syscall_work))
+		return syscall_exit_slow_64(regs);
+#ifdef XENTRY_VARIANT_CFAST
+	/* SYSCALL itself made RCX == RIP, R11 == RFLAGS, the selectors and
+	 * the canonical RIP true; with no tracer and no work queued (execve
+	 * and sigreturn queue TIF_CHECK_REGS) nothing changed them.  Only a
+	 * user TF, carried in through R11, still needs looking at. */
+	if (likely(!(regs->flags & X86_EFLAGS_TF))) {
+		exit_stats.sysretq++;
+		return true;
+	}
+#endif
+	return sysret64_allowed(regs);
 }
 
 /* Called by entry_INT80_compat, for 32-bit and 64-bit callers alike. */
 void do_int80_syscall_32(struct pt_regs *regs)
 {
-	dispatch_ia32(regs);
-	exit_work(current, regs);
-	refuse(XENTRY_REFUSE_INT80);
+	unsigned long nr = (u32)regs->orig_ax;
+	if (common_case(nr, IA32_NR_syscalls))
+		regs = syscall_return(ia32_sys_call_table[nr](regs));
+	else
+		regs = syscall_32_general(regs, nr);
+	if (unlikely(current->syscall_work))
+		syscall_exit_work(regs);
+	exit_stats.refused[XENTRY_REFUSE_INT80]++;	/* always IRET, as Linux */
 }
 
 /*
@@ -297,46 +378,49 @@ void do_int80_syscall_32(struct pt_regs *regs)
  */
 bool do_fast_syscall_32(struct pt_regs *regs)
 {
-	struct task *t = current;
-	u32 arg6;
-	regs->ip = landing_pad(t->mm);
+	unsigned long arg6;
+	regs->ip = vdso32_current_landing_pad;
 	/* The vDSO pushed the user's EBP (argument 6) last, so it is the
-	 * word at the user stack pointer. */
-	unsigned long usp = regs->sp & 0xffffffffUL;	/* below 4 GiB: user half */
-	if (__get_user_u32((const u32 __user *)usp, &arg6)) {
+	 * word at the user stack pointer (below 4 GiB: the user half). */
+	if (unlikely(!get_user_u32(&arg6, (const u32 __user *)(regs->sp & 0xffffffffUL)))) {
 		/* As Linux: the call fails with -EFAULT and returns by IRET to
 		 * the landing pad, whose pops fault on the same bad stack, so
 		 * the task takes a SIGSEGV in user mode. */
 		regs->ax = -EFAULT;
-		exit_work(t, regs);
+		if (current->work)
+			exit_to_user_mode(regs);
 		return refuse(XENTRY_REFUSE_BAD_STACK);
 	}
 	regs->bp = arg6;
 #ifdef XENTRY_VARIANT_FLAG
 	/* IP is the landing pad and CS/SS are what the prologue pushed; only
 	 * the user's flags can still forbid SYSRETL. */
-	t->fast_ok = !(regs->flags & (X86_EFLAGS_TF | X86_EFLAGS_RF | X86_EFLAGS_VM));
+	current->fast_ok = !(regs->flags & (X86_EFLAGS_TF | X86_EFLAGS_RF | X86_EFLAGS_VM));
 #endif
+	unsigned long nr = (u32)regs->orig_ax;
+	if (!common_case(nr, IA32_NR_syscalls))
+		return syscall_exit_slow_32(syscall_32_general(regs, nr));
+	regs = syscall_return(ia32_sys_call_table[nr](regs));
+	if (unlikely(current->syscall_work))
+		return syscall_exit_slow_32(regs);
 #ifdef XENTRY_VARIANT_CFAST
-	unsigned int nr = (unsigned int)regs->orig_ax;
-	if (likely(no_exit_work(t) && nr < IA32_NR_syscalls)) {
-		regs->ax = ia32_sys_call_table[nr](regs);
-		/* The prologue and the rewrite above made CS, SS and IP right;
-		 * with no work queued nothing changed them since. */
-		if (likely(!t->work && !(regs->flags & (X86_EFLAGS_TF | X86_EFLAGS_RF))))
-			return fast_exit(&exit_stats.sysretl);
-		exit_work(t, regs);
-		return exit_decision(t, regs, false);
+	/* The prologue and the rewrite above made CS, SS and IP right; with
+	 * no tracer and no work queued nothing changed them since. */
+	if (likely(!(regs->flags & (X86_EFLAGS_TF | X86_EFLAGS_RF)))) {
+		exit_stats.sysretl++;
+		return true;
 	}
 #endif
-	dispatch_ia32(regs);
-	exit_work(t, regs);
-	return exit_decision(t, regs, false);
+	return sysret32_allowed(regs);
 }
 
 SYSCALL_DEFINE2(xentry_exit_stats, struct xentry_exit_stats __user *, buf, int, flags)
 {
 	strlcpy(exit_stats.vdso32_mode, vdso32_mode, sizeof(exit_stats.vdso32_mode));
+	/* Each IRET was counted once, by its reason. */
+	exit_stats.iret = 0;
+	for (int i = 0; i < XENTRY_NR_REFUSALS; i++)
+		exit_stats.iret += exit_stats.refused[i];
 	if (copy_to_user(buf, &exit_stats, sizeof(exit_stats)))
 		return -EFAULT;
 	if (flags & XENTRY_STATS_RESET) {

@@ -39,9 +39,7 @@ entry_SYSCALL_64:
 	 * true; only work or a user TF sends the exit to C.
 	 */
 	movq	%gs:PERCPU_CURR_TASK, %r11
-	cmpq	$0, TASK_WORK(%r11)
-	jne	1f
-	cmpw	$0, TASK_TRACE_BITS(%r11)
+	cmpq	$0, TASK_SYSCALL_WORK(%r11)	/* work, a tracer: all of it */
 	jne	1f
 	cmpl	x64_nr_syscalls(%rip), %eax
 	jae	1f
@@ -50,7 +48,7 @@ entry_SYSCALL_64:
 	call	*x64_sys_call_table(, %rax, 8)
 	movq	%rax, PTREGS_AX(%rsp)
 	movq	%gs:PERCPU_CURR_TASK, %r11
-	cmpq	$0, TASK_WORK(%r11)
+	cmpq	$0, TASK_SYSCALL_WORK(%r11)
 	jne	2f
 	testl	$X86_EFLAGS_TF_VAL, PTREGS_FLAGS(%rsp)
 	jnz	2f
@@ -64,7 +62,7 @@ entry_SYSCALL_64:
 1:
 #endif
 	movq	%rsp, %rdi
-	movslq	%eax, %rsi			/* nr: low 32 bits, as an int */
+	movl	%eax, %esi			/* nr: the low 32 bits, zero-extended */
 	call	do_syscall_64
 	testb	%al, %al
 	jz	return_to_user_iret

@@ -16,9 +16,7 @@
  */
 .macro ASM_FAST_32 slow
 	movq	%gs:PERCPU_CURR_TASK, %r11
-	cmpq	$0, TASK_WORK(%r11)
-	jne	\slow
-	cmpw	$0, TASK_TRACE_BITS(%r11)
+	cmpq	$0, TASK_SYSCALL_WORK(%r11)	/* work, a tracer: all of it */
 	jne	\slow
 	cmpl	ia32_nr_syscalls(%rip), %eax
 	jae	\slow
@@ -39,7 +37,7 @@
 	call	*ia32_sys_call_table(, %rax, 8)
 	movq	%rax, PTREGS_AX(%rsp)
 	movq	%gs:PERCPU_CURR_TASK, %r11
-	cmpq	$0, TASK_WORK(%r11)
+	cmpq	$0, TASK_SYSCALL_WORK(%r11)
 	jne	773f
 	testl	$(X86_EFLAGS_TF_VAL | 0x10000), PTREGS_FLAGS(%rsp)
 	jnz	773f

@@ -34,25 +34,4 @@ __clear_user:
 	.quad 3b, 4b
 	.popsection
 
-/*
- * int __get_user_u32(const u32 *uptr, u32 *out): one aligned-or-not 32-bit
- * load, 0 or -EFAULT.  The fast 32-bit syscall entry reads argument 6 with
- * it on every call, so it is a single instruction, not a copy loop.  The
- * caller has checked that uptr lies in the user half.
- */
-	.globl __get_user_u32
-__get_user_u32:
-	STAC
-5:	movl	(%rdi), %eax
-	CLAC
-	movl	%eax, (%rsi)
-	xorl	%eax, %eax
-	ret
-6:	CLAC
-	movl	$-14, %eax		/* -EFAULT */
-	ret
-	.pushsection __ex_table, "a"
-	.quad 5b, 6b
-	.popsection
-
 	.section .note.GNU-stack,"",@progbits

@@ -6,8 +6,8 @@
 #define PERCPU_USER_RSP 16
 #define PERCPU_CURR_TASK 24
 /* struct task offsets (include/xentry/sched.h; checked in common.c). */
-#define TASK_WORK 0
-#define TASK_TRACE_BITS 8	/* syscall_trace and ptrace_step, one byte each */
+#define TASK_SYSCALL_WORK 0	/* u64: work, syscall_trace, ptrace_step */
+#define TASK_WORK 0		/* u32: TIF_* */
 /* struct xentry_exit_stats (include/uapi/xentry_stats.h) */
 #define STATS_SYSRETQ 0
 #define STATS_SYSRETL 8

@@ -13,5 +13,13 @@
 .endm
 #define STAC SMAP_INSN stac
 #define CLAC SMAP_INSN clac
+#else
+/* The same record for an instruction in C's inline asm. */
+#define SMAP_INSN_STR(insn) \
+	"771:	" insn "\n" \
+	"	.pushsection .smap_sites, \"a\"\n" \
+	"	.balign 8\n" \
+	"	.quad 771b - .\n" \
+	"	.popsection\n"
 #endif
 #endif
