@@ -300,6 +300,11 @@ static __noinline struct pt_regs *syscall_64_general(struct pt_regs *regs, unsig
 		regs->ax = x64_sys_call_table[nr](regs);
 	else if (nr == XENTRY_NR_exit_stats)
 		regs->ax = __x64_sys_xentry_exit_stats(regs);
+	else if ((u32)nr != (u32)-1)
+		/* An unknown number is ENOSYS even if a tracer's entry stop
+		 * wrote ax; only -1 (the tracer's "skip") keeps the tracer's
+		 * value (Linux's rule; its syscall_numbering selftest). */
+		regs->ax = -ENOSYS;
 	return regs;
 }
 
@@ -314,6 +319,8 @@ static __noinline struct pt_regs *syscall_32_general(struct pt_regs *regs, unsig
 		regs->ax = ia32_sys_call_table[nr](regs);
 	else if (nr == XENTRY_NR_exit_stats)
 		regs->ax = __ia32_sys_xentry_exit_stats(regs);
+	else if ((u32)nr != (u32)-1)
+		regs->ax = -ENOSYS;	/* as in syscall_64_general */
 	return regs;
 }
 
