@@ -25,17 +25,10 @@ static void set_mode(struct inode *ino, mode_t mode)
 static long do_fchmodat(int dfd, const char __user *filename, mode_t mode,
 			int flags)
 {
-	unsigned int lf = LOOKUP_FOLLOW;
 	struct inode *ino;
 	int err;
 
-	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
-		return -EINVAL;
-	if (flags & AT_SYMLINK_NOFOLLOW)
-		lf = 0;
-	if (flags & AT_EMPTY_PATH)
-		lf |= LOOKUP_EMPTY;
-	err = user_path_at(dfd, filename, lf, &ino);
+	err = user_path_at_flags(dfd, filename, flags, 0, &ino);
 	if (err)
 		return err;
 	if (S_ISLNK(ino->mode))		/* a link's mode cannot change */
@@ -98,17 +91,10 @@ static void set_owner(struct inode *ino, u32 uid, u32 gid)
 static long do_fchownat(int dfd, const char __user *filename, u32 uid, u32 gid,
 			int flags)
 {
-	unsigned int lf = LOOKUP_FOLLOW;
 	struct inode *ino;
 	int err;
 
-	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
-		return -EINVAL;
-	if (flags & AT_SYMLINK_NOFOLLOW)
-		lf = 0;
-	if (flags & AT_EMPTY_PATH)
-		lf |= LOOKUP_EMPTY;
-	err = user_path_at(dfd, filename, lf, &ino);
+	err = user_path_at_flags(dfd, filename, flags, 0, &ino);
 	if (err)
 		return err;
 	set_owner(ino, uid, gid);

@@ -127,6 +127,11 @@ int path_parent(struct inode *start, const char *path, struct inode **dirp,
 		struct last_name *last);
 int user_path_at(int dfd, const char __user *upath, unsigned int flags,
 		 struct inode **out);
+/* The *at calls' lookup: AT_SYMLINK_NOFOLLOW and AT_EMPTY_PATH as Linux
+ * reads them; any flag outside `allowed` (those two plus the call's own)
+ * is EINVAL before the path is looked at. */
+int user_path_at_flags(int dfd, const char __user *upath, int flags, int allowed,
+		       struct inode **out);
 
 /* ---- files ---- */
 #define FMODE_READ   0x1

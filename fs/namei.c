@@ -267,6 +267,19 @@ int path_parent(struct inode *start, const char *path, struct inode **dirp,
 }
 
 /* getname + empty-path rule + start directory + walk, for syscalls. */
+int user_path_at_flags(int dfd, const char __user *upath, int flags, int allowed,
+		       struct inode **out)
+{
+	unsigned int lf = LOOKUP_FOLLOW;
+	if (flags & ~(allowed | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	if (flags & AT_SYMLINK_NOFOLLOW)
+		lf = 0;
+	if (flags & AT_EMPTY_PATH)
+		lf |= LOOKUP_EMPTY;
+	return user_path_at(dfd, upath, lf, out);
+}
+
 int user_path_at(int dfd, const char __user *upath, unsigned int flags,
 		 struct inode **out)
 {

@@ -253,18 +253,11 @@ SYSCALL_DEFINE1(close, unsigned int, fd)
 static long do_faccessat(int dfd, const char __user *upath, int mode, int flags)
 {
 	struct inode *ino;
-	unsigned int lf = LOOKUP_FOLLOW;
 	int err;
 
 	if (mode & ~(R_OK | W_OK | X_OK))
 		return -EINVAL;
-	if (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
-		return -EINVAL;
-	if (flags & AT_SYMLINK_NOFOLLOW)
-		lf = 0;
-	if (flags & AT_EMPTY_PATH)
-		lf |= LOOKUP_EMPTY;
-	err = user_path_at(dfd, upath, lf, &ino);
+	err = user_path_at_flags(dfd, upath, flags, AT_EACCESS, &ino);
 	if (err)
 		return err;
 	if ((mode & X_OK) && !S_ISDIR(ino->mode) && !(ino->mode & S_IXUGO))

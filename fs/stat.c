@@ -65,16 +65,9 @@ static int vfs_fstatat(int dfd, const char __user *path, int flags,
 		       struct kstat *st, int extra_ok)
 {
 	struct inode *ino;
-	unsigned int lf = LOOKUP_FOLLOW;
 	int err;
 
-	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH | extra_ok))
-		return -EINVAL;
-	if (flags & AT_SYMLINK_NOFOLLOW)
-		lf = 0;
-	if (flags & AT_EMPTY_PATH)
-		lf |= LOOKUP_EMPTY;
-	err = user_path_at(dfd, path, lf, &ino);
+	err = user_path_at_flags(dfd, path, flags, AT_NO_AUTOMOUNT | extra_ok, &ino);
 	if (err)
 		return err;
 	fill_kstat(ino, st);

@@ -49,7 +49,6 @@ static int set_times(struct inode *ino, const struct kts *t)
 static long do_utimes(int dfd, const char __user *filename, const struct kts *t,
 		      int flags)
 {
-	unsigned int lf = LOOKUP_FOLLOW;
 	struct inode *ino;
 	int err;
 
@@ -64,13 +63,7 @@ static long do_utimes(int dfd, const char __user *filename, const struct kts *t,
 		fput(f);
 		return err;
 	}
-	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
-		return -EINVAL;
-	if (flags & AT_SYMLINK_NOFOLLOW)
-		lf = 0;
-	if (flags & AT_EMPTY_PATH)
-		lf |= LOOKUP_EMPTY;
-	err = user_path_at(dfd, filename, lf, &ino);
+	err = user_path_at_flags(dfd, filename, flags, 0, &ino);
 	if (err)
 		return err;
 	err = set_times(ino, t);
