@@ -27,8 +27,8 @@ static bool sig_is_stop(int sig)
 	return STOP_SIGS & SIGMASK(sig);
 }
 
-/* Both queues: the thread's own and its process's. */
-static u64 all_pending(const struct task *t)
+/* Both queues: the thread's own and its process's (sigpending too). */
+u64 task_pending(const struct task *t)
 {
 	return t->sig_pending | t->group->shared_pending;
 }
@@ -42,7 +42,7 @@ static bool group_stop_pending(const struct task *t)
 bool signal_pending(struct task *t)
 {
 	/* A PTRACE_INTERRUPT must end sleeps just like a signal does. */
-	return (all_pending(t) & ~(t->sig_blocked & ~UNBLOCKABLE)) || t->ptrace_interrupt ||
+	return (task_pending(t) & ~(t->sig_blocked & ~UNBLOCKABLE)) || t->ptrace_interrupt ||
 	       group_stop_pending(t);
 }
 
@@ -249,12 +249,6 @@ int dequeue_signal(struct task *t, u64 allowed, struct ksiginfo *info)
 		sig = take_signal(&t->group->shared_pending, t->group->shared_info, allowed, info);
 	recalc_sigpending(t);
 	return sig;
-}
-
-/* The signals pending for t, its own and its process's (sigpending). */
-u64 task_pending(const struct task *t)
-{
-	return all_pending(t);
 }
 
 /* Drop sig from every queue of t's process (an action set to ignore). */

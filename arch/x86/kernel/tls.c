@@ -148,21 +148,21 @@ static int set_tls_entry(struct task *t, int idx, struct user_desc __user *uinfo
 		load_tls_gdt(t->tls);
 		/* A segment register holding the changed slot keeps the old
 		 * descriptor cached until reloaded: reload it now, as Linux
-		 * does, so the task sees the new base at once. */
+		 * does, so the task sees the new base at once.  Only those
+		 * registers: reloading a null FS or GS would clear a 64-bit
+		 * task's arch_prctl base on Intel (ldt_gdt_64). */
 		u16 sel = (idx << 3) | 3, ds, es, fs, gs;
 		asm volatile("movw %%ds, %0; movw %%es, %1; movw %%fs, %2; movw %%gs, %3"
 			     : "=r"(ds), "=r"(es), "=r"(fs), "=r"(gs));
-		if (ds == sel || es == sel || fs == sel || gs == sel) {
-			/* Reloading a null FS or GS clears its base on Intel:
-			 * a 64-bit task's arch_prctl bases in the registers this
-			 * change did not touch must survive (ldt_gdt_64). */
-			u64 fsb = rdmsr(MSR_FS_BASE), gsb = rdmsr(MSR_KERNEL_GS_BASE);
-			load_user_data_segs(ds, es, fs, gs);
-			if (fs != sel)
-				wrmsr(MSR_FS_BASE, fsb);
-			if (gs != sel)
-				wrmsr(MSR_KERNEL_GS_BASE, gsb);
-		}
+		u16 now = usable_data_sel(sel);
+		if (ds == sel)
+			asm volatile("movw %0, %%ds" : : "r"(now));
+		if (es == sel)
+			asm volatile("movw %0, %%es" : : "r"(now));
+		if (fs == sel)
+			asm volatile("movw %0, %%fs" : : "r"(now));
+		if (gs == sel)
+			asm volatile("swapgs; movw %0, %%gs; swapgs" : : "r"(now));
 	}
 	return 0;
 }
