@@ -37,7 +37,7 @@ KASFLAGS := -D__ASSEMBLER__ -Iinclude -Iarch/x86/include -MMD -MP \
 	-DXENTRY_VARIANT_$(shell echo $(VARIANT) | tr a-z A-Z)
 
 KSRCS := $(wildcard arch/x86/kernel/*.c arch/x86/entry/*.c arch/x86/lib/*.c \
-	arch/x86/entry/vdso/*.c kernel/*.c mm/*.c fs/*.c lib/*.c)
+	arch/x86/entry/vdso/*.c kernel/*.c mm/*.c fs/*.c fs/proc/*.c lib/*.c)
 KASM := $(wildcard arch/x86/boot/*.S arch/x86/entry/*.S arch/x86/lib/*.S)
 KOBJS := $(patsubst %.c,$(OBJ)/%.o,$(KSRCS)) $(patsubst %.S,$(OBJ)/%.o,$(KASM)) \
 	$(OBJ)/vdso32-image.o
