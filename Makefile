@@ -37,7 +37,8 @@ KASFLAGS := -D__ASSEMBLER__ -Iinclude -Iarch/x86/include -MMD -MP \
 	-DXENTRY_VARIANT_$(shell echo $(VARIANT) | tr a-z A-Z)
 
 KSRCS := $(wildcard arch/x86/kernel/*.c arch/x86/entry/*.c arch/x86/lib/*.c \
-	arch/x86/entry/vdso/*.c kernel/*.c mm/*.c fs/*.c fs/proc/*.c lib/*.c)
+	arch/x86/entry/vdso/*.c kernel/*.c mm/*.c fs/*.c fs/proc/*.c lib/*.c \
+	drivers/tty/*.c)
 KASM := $(wildcard arch/x86/boot/*.S arch/x86/entry/*.S arch/x86/lib/*.S)
 KOBJS := $(patsubst %.c,$(OBJ)/%.o,$(KSRCS)) $(patsubst %.S,$(OBJ)/%.o,$(KASM)) \
 	$(OBJ)/vdso32-image.o
@@ -149,6 +150,11 @@ bench: deps kernel
 	$(Q)tools/bench $(if $(VARIANTS_BENCH),--variants $(VARIANTS_BENCH)) \
 	    $(if $(filter kvm,$(ACCEL)),--kvm)
 
+# Only the busybox workloads (part of `make bench` too): xentry vs Linux.
+.PHONY: bench-busybox
+bench-busybox: deps kernel
+	$(Q)tools/bench --busybox-only
+
 # The entry-path fuzzer at scale (docs/fuzzing.md): N rounds of SEED for
 # each ABI, split over JOBS QEMUs; exits non-zero on any kernel failure.
 .PHONY: fuzz
@@ -169,6 +175,28 @@ conformance: deps kernel
 
 test-linux: deps tests
 	$(Q)tools/run-tests --linux $$($(MAKE) -s -C tests/user OUT=$(TESTS_OUT) list)
+
+# An interactive shell (Debian's busybox-static, fetched with apt-get into
+# build/debs/) on xentry's console: tools/shell/run.  exit or ^D ends it.
+.PHONY: shell debug
+shell: deps kernel
+	$(Q)BUILD=$(abspath $(BUILD)) tools/shell/run --kernel $(BUILD)/xentry.bin
+
+# xentry halted under QEMU's gdb stub (port 1234) and gdb with the
+# kernel's, the vDSO's and PROG's symbols, a breakpoint on do_syscall_64.
+PROG ?= $(BUILD)/progs/hello.64
+debug: deps kernel tests
+	$(Q)BUILD=$(abspath $(BUILD)) tools/debug --elf $(VDIR)/xentry.elf -- $(PROG)
+
+# For editors (clangd, ...): every kernel source with the flags the rules
+# above give it, from make's own variables (tools/gen-compile-commands.py).
+.PHONY: compile_commands.json
+compile_commands.json: $(SYSCALL_HDRS) $(GEN)/vdso32-offsets.h
+	$(Q)python3 tools/gen-compile-commands.py --dir $(CURDIR) --cc $(CC) \
+	    --cflags '$(KCFLAGS)' --asflags '$(KASFLAGS)' \
+	    --extra 'arch/x86/entry/common.c=-fomit-frame-pointer -mpreferred-stack-boundary=3' \
+	    --obj '$(OBJ)' $(KSRCS) $(KASM) > $@.tmp && mv $@.tmp $@
+	$(Q)echo "  GEN     $@ ($$(grep -c '"file"' $@) files)"
 
 run: deps kernel tests
 	$(Q)tools/xrun --cpu $(or $(CPU),intel) --add $(BUILD)/progs/hello.32 \

@@ -16,10 +16,14 @@
 
 /* ---- chmod ---- */
 
-static void set_mode(struct inode *ino, mode_t mode)
+/* procfs modes are fixed (Linux's proc_setattr refuses ATTR_MODE). */
+static int set_mode(struct inode *ino, mode_t mode)
 {
+	if (ino->dev == PROC_DEV)
+		return -EPERM;
 	ino->mode = (ino->mode & S_IFMT) | (mode & S_IALLUGO);
 	inode_touch(ino, false);
+	return 0;
 }
 
 static long do_fchmodat(int dfd, const char __user *filename, mode_t mode,
@@ -34,7 +38,7 @@ static long do_fchmodat(int dfd, const char __user *filename, mode_t mode,
 	if (S_ISLNK(ino->mode))		/* a link's mode cannot change */
 		err = -EOPNOTSUPP;
 	else
-		set_mode(ino, mode);
+		err = set_mode(ino, mode);
 	inode_put(ino);
 	return err;
 }
@@ -62,9 +66,9 @@ SYSCALL_DEFINE2(fchmod, unsigned int, fd, mode_t, mode)
 
 	if (!f)
 		return -EBADF;
-	set_mode(f->inode, mode);
+	long err = set_mode(f->inode, mode);
 	fput(f);
-	return 0;
+	return err;
 }
 
 /* ---- chown ---- */
@@ -208,6 +212,10 @@ SYSCALL_DEFINE1(syncfs, int, fd)
 
 #define TMPFS_MAGIC   0x01021994
 #define PIPEFS_MAGIC  0x50495045
+#define PROC_SUPER_MAGIC 0x9fa0
+#define ST_NOSUID     0x0002
+#define ST_NODEV      0x0004
+#define ST_NOEXEC     0x0008
 #define ST_VALID      0x0020
 #define ST_RELATIME   0x0400
 
@@ -217,9 +225,9 @@ struct kstatfs {
 };
 
 /*
- * tmpfs's answers: 4 KiB blocks; the size is what is free plus what
- * files hold (memory is the only limit, as for a tmpfs sized to RAM),
- * and the inode limit likewise.  Pipes answer for pipefs.
+ * tmpfs's answers: 4 KiB blocks; the size is the ramfs limit (half of
+ * RAM, tmpfs's default: fs_max_pages) less what files hold; the inode
+ * limit is what memory allows.  Pipes answer for pipefs.
  */
 static void fill_statfs(const struct inode *ino, struct kstatfs *s)
 {
@@ -233,9 +241,14 @@ static void fill_statfs(const struct inode *ino, struct kstatfs *s)
 		s->type = PIPEFS_MAGIC;
 		return;
 	}
+	if (ino->dev == PROC_DEV) {	/* no blocks: df leaves it out */
+		s->type = PROC_SUPER_MAGIC;
+		s->flags |= ST_NOSUID | ST_NODEV | ST_NOEXEC;
+		return;
+	}
 	s->type = TMPFS_MAGIC;
-	s->blocks = freep + fs_nr_pages;
-	s->bfree = s->bavail = freep;
+	s->blocks = fs_max_pages();
+	s->bfree = s->bavail = s->blocks > fs_nr_pages ? s->blocks - fs_nr_pages : 0;
 	s->ffree = freep;
 	s->files = freep + fs_nr_inodes;
 }

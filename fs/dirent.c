@@ -38,6 +38,8 @@ struct dirent *dir_entry(struct inode *dir, const char *name, size_t len,
 
 struct inode *dir_find(struct inode *dir, const char *name, size_t len)
 {
+	if (dir->dev == PROC_DEV)	/* made on demand, docs/procfs.md */
+		return proc_lookup(dir, name, len);
 	struct dirent *d = dir_entry(dir, name, len, NULL);
 
 	return d ? d->inode : NULL;
@@ -72,7 +74,17 @@ void dir_entry_append(struct inode *dir, struct dirent *d)
 	dir->size += BOGO_DIRENT_SIZE;
 }
 
+/* Nobody creates names in procfs but procfs itself: Linux's proc
+ * lookup answers ENOENT for any name it does not know, which is what
+ * open(O_CREAT), mkdir, symlink, link and mknod then report. */
 int dir_link(struct inode *dir, const char *name, size_t len, struct inode *ino)
+{
+	if (dir->dev == PROC_DEV)
+		return -ENOENT;
+	return __dir_link(dir, name, len, ino);
+}
+
+int __dir_link(struct inode *dir, const char *name, size_t len, struct inode *ino)
 {
 	struct dirent *d;
 
@@ -100,6 +112,13 @@ int dir_link(struct inode *dir, const char *name, size_t len, struct inode *ino)
 }
 
 int dir_unlink(struct inode *dir, const char *name, size_t len)
+{
+	if (dir->dev == PROC_DEV)	/* proc has no unlink/rmdir methods */
+		return -EPERM;
+	return __dir_unlink(dir, name, len);
+}
+
+int __dir_unlink(struct inode *dir, const char *name, size_t len)
 {
 	struct dirent **pp, *d = dir_entry(dir, name, len, &pp);
 	struct inode *ino;

@@ -138,15 +138,13 @@ static long copy_link(char __user *buf, int bufsiz, const char *s, size_t len)
 }
 
 /*
- * There is no /proc; "/proc/self/exe" is answered from the name the core
- * recorded at execve, because every static glibc asks for it at start-up.
- * Other paths: a symlink gives its target; anything else is EINVAL, or
- * ENOENT when the path was empty (readlinkat(fd, "") on a non-link).
+ * A symlink gives its target (procfs's are made at lookup, fs/proc/);
+ * anything else is EINVAL, or ENOENT when the path was empty
+ * (readlinkat(fd, "") on a non-link).
  */
 static long do_readlinkat(int dfd, const char __user *upath, char __user *buf,
 			  int bufsiz)
 {
-	static const char self_exe[] = "/proc/self/exe";
 	struct inode *start, *ino;
 	char *path;
 	long len, err;
@@ -156,12 +154,6 @@ static long do_readlinkat(int dfd, const char __user *upath, char __user *buf,
 	len = getname(upath, &path);
 	if (len < 0)
 		return len;
-	if (strcmp(path, self_exe) == 0) {
-		const char *exe = current->exe_path;
-		size_t n = strnlen(exe, sizeof(current->exe_path));
-		err = n ? copy_link(buf, bufsiz, exe, n) : -ENOENT;
-		goto out;
-	}
 	err = path_start(dfd, path, LOOKUP_EMPTY, &start);
 	if (err)
 		goto out;

@@ -275,4 +275,5 @@ void vfs_init(const void *data, size_t len)
 	ensure("/dev/zero", S_IFCHR | 0666, MKDEV(1, 5));
 	ensure("/dev/tty", S_IFCHR | 0666, MKDEV(5, 0));
 	ensure("/tmp", S_IFDIR | 01777, 0);
+	proc_mount();
 }

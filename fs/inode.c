@@ -134,6 +134,24 @@ loff_t inode_size(const struct inode *ino)
 
 /* ---- regular file data ---- */
 
+/*
+ * tmpfs's default size: half of RAM.  File pages come from the same
+ * allocator as everything else, so without a limit filling /tmp would
+ * leave nothing for processes and wake the OOM killer; at the limit a
+ * write gets ENOSPC (or is short) instead, and statfs reports the same
+ * numbers.  Anonymous shared memory counts towards the total but is not
+ * refused here: Linux keeps it on an internal mount of its own.
+ */
+unsigned long fs_max_pages(void)
+{
+	return total_page_count() / 2;
+}
+
+static bool fs_full(const struct inode *ino)
+{
+	return !ino->anon && !fs_unpacking && fs_nr_pages >= fs_max_pages();
+}
+
 static int reserve_slots(struct inode *ino, size_t npages)
 {
 	size_t n = ino->u.reg.nslots;
@@ -198,10 +216,12 @@ ssize_t reg_read(struct inode *ino, void *buf, size_t len, loff_t off, bool user
 		char *dst = (char *)buf + done;
 
 		if (user) {
-			int r = page ? copy_to_user(dst, page + po, n)
-				     : clear_user(dst, n);
-			if (r)
+			size_t left = page ? copy_to_user_partial(dst, page + po, n)
+					   : clear_user_partial(dst, n);
+			if (left) {
+				done += n - left;
 				return done ? (ssize_t)done : -EFAULT;
+			}
 		} else if (page) {
 			memcpy(dst, page + po, n);
 		} else {
@@ -222,6 +242,17 @@ ssize_t reg_write(struct inode *ino, const void *buf, size_t len, loff_t off,
 		return -EINVAL;
 	if (len == 0)
 		return 0;
+	/* RLIMIT_FSIZE (user writes only: the initramfs is not the
+	 * caller's): at or past it SIGXFSZ and EFBIG, else a short write
+	 * up to it, as generic_write_check_limits(). */
+	if (user && current) {
+		u64 lim = current->rlim[1 /* RLIMIT_FSIZE */].cur;
+		if ((u64)off >= lim) {
+			send_signal_thread(current, 25 /* SIGXFSZ */);
+			return -EFBIG;
+		}
+		len = (size_t)MIN((u64)len, lim - (u64)off);
+	}
 	/* Like generic_write_check_limits(): EFBIG at the limit, else a
 	 * short write up to it. */
 	if (off >= REG_MAX_BYTES)
@@ -242,7 +273,7 @@ ssize_t reg_write(struct inode *ino, const void *buf, size_t len, loff_t off,
 		bool fresh = false;
 
 		if (!page) {
-			page = alloc_page();	/* zeroed: holes stay zero */
+			page = fs_full(ino) ? NULL : alloc_page();	/* zeroed: holes stay zero */
 			if (!page) {
 				err = -ENOSPC;
 				break;
@@ -338,7 +369,7 @@ void *inode_page(struct inode *ino, size_t idx, bool create)
 	page = page_at(ino, idx);
 	if (page || !create)
 		return page;
-	if (reserve_slots(ino, idx + 1))
+	if (reserve_slots(ino, idx + 1) || fs_full(ino))
 		return NULL;
 	page = alloc_page();
 	if (page) {

@@ -28,6 +28,7 @@ static inline u32 dev_encode(u32 dev)
 /* st_dev of the two superblocks we pretend to have. */
 #define ROOTFS_DEV MKDEV(0, 2)
 #define PIPEFS_DEV MKDEV(0, 14)
+#define PROC_DEV MKDEV(0, 22)
 
 /* Linux's tmpfs counts a directory as 2 entries plus 20 bytes per name. */
 #define BOGO_DIRENT_SIZE 20
@@ -41,6 +42,7 @@ struct dirent {
 };
 
 struct pipe;
+struct proc_entry;
 
 struct inode {
 	unsigned long ino;
@@ -54,6 +56,12 @@ struct inode {
 	loff_t size;
 	s64 atime, mtime, ctime;	/* nanoseconds since the epoch */
 	struct vma *mmaps;		/* mm/'s list of mappings of this file */
+	/* procfs (fs/proc/): what this inode shows and for whom. */
+	struct {
+		const struct proc_entry *pe;	/* NULL: not a procfs inode */
+		pid_t pid, tid;		/* the process and thread it is about */
+		int fd;			/* /proc/PID/fd/N */
+	} proc;
 	union {
 		struct {		/* S_IFREG: page i holds bytes [i*4K, i*4K+4K) */
 			void **pages;	/* NULL slot = hole, reads as zeros */
@@ -102,8 +110,18 @@ void dir_entry_remove(struct inode *dir, struct dirent **pp, struct dirent *d);
 void dir_entry_append(struct inode *dir, struct dirent *d);
 /* statfs's figures: live inodes and pages holding file data. */
 extern unsigned long fs_nr_inodes, fs_nr_pages;
+unsigned long fs_max_pages(void);	/* the ramfs size limit (inode.c) */
 extern bool fs_unpacking;		/* initramfs: keep archive mtimes */
 extern struct inode *fs_root;
+
+/* ---- fs/proc/ (procfs, docs/procfs.md) ---- */
+void proc_mount(void);			/* /proc, at boot */
+/* dir_find() in a procfs directory: the entry, made or refreshed now. */
+struct inode *proc_lookup(struct inode *dir, const char *name, size_t len);
+void proc_fill_dir(struct inode *dir);	/* before getdents64 lists it */
+extern const struct file_ops proc_fops;
+int __dir_link(struct inode *dir, const char *name, size_t len, struct inode *ino);
+int __dir_unlink(struct inode *dir, const char *name, size_t len);
 
 /* ---- namei.c ---- */
 #define LOOKUP_FOLLOW    1	/* follow a symlink in the last component */
@@ -155,6 +173,8 @@ struct file_ops {
 	/* POLL* bits ready now; NULL means always readable and writable
 	 * (regular files, directories, /dev/null: Linux's DEFAULT_POLLMASK). */
 	unsigned int (*poll)(struct file *f);
+	/* A device's say on a new open (the terminal: ENXIO, ctty); 0 or -errno. */
+	int (*open)(struct file *f);
 };
 
 struct file {

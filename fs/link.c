@@ -56,7 +56,7 @@ static long do_linkat(int olddfd, const char __user *oldname, int newdfd,
 	err = create_parent(newdfd, newname, &path, &dir, &last);
 	if (err)
 		goto out_old;
-	if (old->anon)				/* a pipe lives on pipefs */
+	if (old->anon || old->dev == PROC_DEV)	/* pipefs, procfs */
 		err = -EXDEV;
 	else if (S_ISDIR(old->mode))
 		err = -EPERM;

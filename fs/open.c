@@ -22,7 +22,7 @@ const struct file_ops path_fops = { 0 };
 /*
  * Make a struct file for an inode we found or created.  `flags` are the
  * open flags as F_GETFL will show them (O_CLOEXEC and the creation flags
- * already removed).
+ * already removed), plus O_NOCTTY, which only a terminal's open reads.
  */
 struct file *open_inode(struct inode *ino, unsigned int flags, int *err)
 {
@@ -33,7 +33,9 @@ struct file *open_inode(struct inode *ino, unsigned int flags, int *err)
 	unsigned int fmode = FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE;
 	const struct file_ops *ops;
 	struct file *f;
+	unsigned int noctty = flags & O_NOCTTY;
 
+	flags &= ~O_NOCTTY;
 	if (flags & O_PATH) {
 		ops = &path_fops;
 		fmode = FMODE_PATH;
@@ -48,7 +50,7 @@ struct file *open_inode(struct inode *ino, unsigned int flags, int *err)
 			*err = -EOVERFLOW;
 			return NULL;
 		}
-		ops = &reg_fops;
+		ops = ino->dev == PROC_DEV ? &proc_fops : &reg_fops;
 		break;
 	case S_IFDIR:
 		/* may_open(): any write intent on a directory is EISDIR; an
@@ -79,8 +81,20 @@ struct file *open_inode(struct inode *ino, unsigned int flags, int *err)
 	}
 alloc:
 	f = file_alloc(ino, ops, flags, fmode);
-	if (!f)
+	if (!f) {
 		*err = -ENOMEM;
+		return NULL;
+	}
+	/* The terminal's open reads O_NOCTTY, which F_GETFL never shows. */
+	if (ops->open) {
+		f->flags |= noctty;
+		*err = ops->open(f);
+		f->flags &= ~O_NOCTTY;
+		if (*err) {
+			fput(f);
+			return NULL;
+		}
+	}
 	return f;
 }
 
@@ -212,7 +226,7 @@ static long do_open(int dfd, const char __user *upath, unsigned int flags,
 	if (err)
 		goto out_name;
 
-	f = open_inode(ino, flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC), &err);
+	f = open_inode(ino, flags & ~(O_CREAT | O_EXCL | O_TRUNC), &err);
 	if (!f)
 		goto out_ino;
 	/* O_TRUNC truncates a regular file even when opened read-only, and

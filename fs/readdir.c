@@ -89,6 +89,8 @@ SYSCALL_DEFINE3(getdents64, unsigned int, fd, void __user *, dirent,
 		fput(f);
 		return -ENOENT;
 	}
+	if (dir->dev == PROC_DEV)	/* bring the cache up to date */
+		proc_fill_dir(dir);
 	if (f->pos == 0) {
 		r = emit(dirent, count, &used, dir->ino, 1, DT_DIR, ".", 1);
 		if (!r)

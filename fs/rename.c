@@ -108,6 +108,15 @@ static int rename_in(struct inode *odir, struct last_name *ol,
 	struct inode *old, *new;
 	int err;
 
+	/* procfs is another mount (EXDEV) whose lookup knows no new names
+	 * (ENOENT) and that has no rename method (EPERM). */
+	if (odir->dev == PROC_DEV || ndir->dev == PROC_DEV) {
+		if (odir->dev != ndir->dev)
+			return -EXDEV;
+		if (!dir_find(odir, ol->name, ol->len) || !dir_find(ndir, nl->name, nl->len))
+			return -ENOENT;
+		return -EPERM;
+	}
 	if (ol->type != LAST_NORM)
 		return -EBUSY;
 	if (nl->type != LAST_NORM)

@@ -1,8 +1,10 @@
 /*
- * execve: load a static ELF (either class) into a fresh address space and
- * start it with Linux's initial stack: argc, argv, envp, auxv.  The new
- * address space is built completely before the old one is dropped, so any
- * failure returns an error to a caller that is still intact.
+ * execve: load an ELF (either class; with its PT_INTERP interpreter, or a
+ * "#!" script's) into a fresh address space and start it with Linux's
+ * initial stack: argc, argv, envp, auxv.  The new address space is built
+ * completely before the old one is dropped, so any failure returns an
+ * error to a caller that is still intact.  docs/exec.md: the order of
+ * checks, the limits, where things are mapped.
  */
 #include <xentry/kernel.h>
 #include <xentry/sched.h>
@@ -14,12 +16,12 @@
 #include <xentry/uaccess.h>
 #include <xentry/futex.h>
 #include <asm/x86.h>
+#include "exec.h"
 
 void vfork_release(struct task *t);
 void task_reset_user_state(struct task *t);
 u64 get_random_u64(void);
 
-#define MAX_ARG_BYTES (256 * 1024)
 #define STACK_SIZE (8UL << 20)
 /*
  * Where a 64-bit stack ends: 128 MiB below the top of user space, not at
@@ -34,40 +36,6 @@ static unsigned long stack_top(struct mm *mm)
 {
 	return mm->limit == TASK_SIZE_32 ? mm->limit : STACK_TOP_64;
 }
-#define ET_DYN_BASE_64 0x555555554000UL
-#define ET_DYN_BASE_32 0x56555000UL
-
-/* argv or envp, copied into one kernel buffer of NUL-separated strings. */
-struct argbuf { char *buf; size_t len; int count; };
-
-static int copy_strings(struct argbuf *ab, const void __user *uarr, bool ptr32)
-{
-	for (unsigned long i = 0; uarr; i++) {
-		unsigned long p = 0;
-		int err = ptr32 ? copy_from_user(&p, (const u32 __user *)uarr + i, 4)
-				: copy_from_user(&p, (const u64 __user *)uarr + i, 8);
-		if (err)
-			return -EFAULT;
-		if (!p)
-			break;
-		long n = strncpy_from_user(ab->buf + ab->len, (const char __user *)p,
-					   MAX_ARG_BYTES - ab->len);
-		if (n == -ENAMETOOLONG)
-			return -E2BIG;
-		if (n < 0)
-			return n;
-		ab->len += n + 1;
-		ab->count++;
-	}
-	return 0;
-}
-
-/* Writes one word of the new process's stack (4 or 8 bytes wide). */
-static int put_word(unsigned long *sp, unsigned long v, bool is32)
-{
-	*sp -= is32 ? 4 : 8;
-	return is32 ? put_user((u32)v, (u32 __user *)*sp) : put_user(v, (u64 __user *)*sp);
-}
 
 static unsigned long push_bytes(unsigned long *sp, const void *p, size_t n)
 {
@@ -75,29 +43,31 @@ static unsigned long push_bytes(unsigned long *sp, const void *p, size_t n)
 	return copy_to_user((void __user *)*sp, p, n) ? 0 : *sp;
 }
 
-/* Pushes the pointers to each string of ab (stored at ustr) in reverse
- * order, so that they end up in order, then nothing else. */
-static int put_string_ptrs(unsigned long *sp, const struct argbuf *ab, unsigned long ustr,
-			   bool is32)
+/* The pointer to each string of s (stored at ustr), upwards from *at:
+ * one pass over the strings, whatever their number. */
+static int put_string_ptrs(unsigned long *at, const struct exec_strings *s,
+			   unsigned long ustr, bool is32)
 {
+	size_t wsz = is32 ? 4 : 8, off = 0;
 	int err = 0;
-	for (int i = ab->count - 1; i >= 0; i--) {
-		/* Find the start of string i by scanning from the front. */
-		size_t off = 0;
-		for (int k = 0; k < i; k++)
-			off += strlen(ab->buf + off) + 1;
-		err |= put_word(sp, ustr + off, is32);
+	for (int i = 0; i < s->count; i++) {
+		unsigned long p = ustr + off;
+		err |= is32 ? put_user((u32)p, (u32 __user *)*at) : put_user(p, (u64 __user *)*at);
+		*at += wsz;
+		off += strlen(s->buf + off) + 1;
 	}
+	err |= is32 ? put_user(0u, (u32 __user *)*at) : put_user(0ul, (u64 __user *)*at);
+	*at += wsz;
 	return err;
 }
 
-/* Linux's initial stack, from the top: strings, 16 random bytes, then
- * (16-byte aligned at argc) auxv, envp[], argv[], argc.  Returns the new
- * stack pointer through *spp. */
-static int setup_stack(struct mm *mm, bool is32, const char *path, struct argbuf *args,
-		       struct argbuf *envs, const unsigned long *aux, int naux,
-		       unsigned long *spp)
+/* Linux's initial stack, from the top: the file name, the environment
+ * and argument strings, the platform string, 16 random bytes, then
+ * (16-byte aligned at argc) argc, argv[], NULL, envp[], NULL, auxv. */
+static int setup_stack(struct mm *mm, bool is32, const char *path, struct exec_args *x,
+		       const unsigned long *aux, int naux, unsigned long *spp)
 {
+	struct exec_strings *args = &x->args, *envs = &x->envs;
 	unsigned long sp = stack_top(mm);
 	const char *platform = is32 ? "i686" : "x86_64";
 	unsigned long execfn = push_bytes(&sp, path, strlen(path) + 1);
@@ -111,177 +81,145 @@ static int setup_stack(struct mm *mm, bool is32, const char *path, struct argbuf
 		return -EFAULT;
 
 	/* auxv pairs (ours + PLATFORM, EXECFN, RANDOM, NULL), envp + NULL,
-	 * argv + NULL, argc: the last word written must be 16-byte aligned. */
+	 * argv + NULL, argc: the lowest word, argc, is 16-byte aligned. */
 	size_t wsz = is32 ? 4 : 8;
 	size_t words = 2 * (naux + 4) + envs->count + 1 + args->count + 1 + 1;
-	sp &= ~15UL;
-	sp -= (sp - words * wsz) & 15;
-	int err = 0;
-	err |= put_word(&sp, 0, is32);
-	err |= put_word(&sp, AT_NULL, is32);
-	err |= put_word(&sp, plat, is32);
-	err |= put_word(&sp, AT_PLATFORM, is32);
-	err |= put_word(&sp, execfn, is32);
-	err |= put_word(&sp, AT_EXECFN, is32);
-	err |= put_word(&sp, random, is32);
-	err |= put_word(&sp, AT_RANDOM, is32);
-	for (int i = naux - 1; i >= 0; i--) {
-		err |= put_word(&sp, aux[2 * i + 1], is32);
-		err |= put_word(&sp, aux[2 * i], is32);
+	sp = (sp - words * wsz) & ~15UL;
+	unsigned long at = sp + wsz;
+	int err = is32 ? put_user((u32)args->count, (u32 __user *)sp)
+		    : put_user((u64)args->count, (u64 __user *)sp);
+	err |= put_string_ptrs(&at, args, astr, is32);
+	err |= put_string_ptrs(&at, envs, estr, is32);
+	unsigned long tail[] = { AT_RANDOM, random, AT_EXECFN, execfn, AT_PLATFORM, plat,
+				 AT_NULL, 0 };
+	for (int i = 0; i < 2 * naux + 8; i++) {
+		unsigned long v = i < 2 * naux ? aux[i] : tail[i - 2 * naux];
+		err |= is32 ? put_user((u32)v, (u32 __user *)at) : put_user(v, (u64 __user *)at);
+		at += wsz;
 	}
-	err |= put_word(&sp, 0, is32);
-	err |= put_string_ptrs(&sp, envs, estr, is32);
-	err |= put_word(&sp, 0, is32);
-	err |= put_string_ptrs(&sp, args, astr, is32);
-	err |= put_word(&sp, args->count, is32);
+	/* What /proc/PID/{cmdline,environ,stat} show. */
+	mm->arg_start = astr;
+	mm->arg_end = astr + args->len;
+	mm->env_start = estr;
+	mm->env_end = estr + envs->len;
+	mm->start_stack = sp;
 	*spp = sp;
 	return err ? -EFAULT : 0;
 }
 
-/* Maps the PT_LOAD segments; returns the load bias or -errno. */
-static long map_segments(struct mm *mm, struct inode *ino, const struct elf_image *img,
-			 const void *ph, unsigned long *brk, bool *exec_stack,
-			 unsigned long *phdr_addr, bool *doomed)
+/* Linux's open_exec: a regular file with an execute bit, else EACCES. */
+static long open_exec(const char *path, struct inode **out)
 {
-	unsigned long bias = 0, top = 0;
-	if (img->type == ET_DYN)
-		bias = img->is32 ? ET_DYN_BASE_32 : ET_DYN_BASE_64;
-	*exec_stack = false;
-	*phdr_addr = 0;
-	for (int i = 0; i < img->phnum; i++) {
-		struct elf_seg s;
-		elf_get_phdr(img, ph, i, &s);
-		if (s.type == PT_GNU_STACK)
-			*exec_stack = s.flags & PF_X;
-		if (s.type == PT_PHDR)
-			*phdr_addr = s.vaddr + bias;
-		if (s.type != PT_LOAD || !s.memsz)
-			continue;
-		if (s.filesz > s.memsz) {
-			/* Linux finds this only while mapping, after the point
-			 * of no return: the exec "succeeds" and the new image
-			 * dies of SIGSEGV.  Do the same. */
-			*doomed = true;
-			continue;
-		}
-		if ((s.vaddr - s.offset) & ~PAGE_MASK)
-			return -EINVAL;
-		unsigned long va = s.vaddr + bias;
-		unsigned long start = ALIGN_DOWN(va, PAGE_SIZE);
-		unsigned long end = ALIGN_UP(va + s.memsz, PAGE_SIZE);
-		if (va + s.memsz < va || end > mm->limit || end <= start)
-			return -EINVAL;
-		u32 prot = (s.flags & PF_R ? PROT_READ : 0) | (s.flags & PF_W ? PROT_WRITE : 0) |
-			   (s.flags & PF_X ? PROT_EXEC : 0);
-		int err = vma_map(mm, start, end - start, prot, 0, ino,
-				  s.offset - (va - start), va + s.filesz);
-		if (err)
-			return err;
-		if (!*phdr_addr && img->phoff >= s.offset && img->phoff < s.offset + s.filesz)
-			*phdr_addr = va + (img->phoff - s.offset);
-		top = MAX(top, end);
+	long err = vfs_lookup(path, out);
+	if (err) {
+		*out = NULL;
+		return err;
 	}
-	if (!top && !*doomed)
-		return -ENOEXEC;
-	*brk = top ? top : PAGE_SIZE;
-	return bias;
-}
-
-static long check_interp(struct inode *ino, const struct elf_image *img, const void *ph)
-{
-	for (int i = 0; i < img->phnum; i++) {
-		struct elf_seg s;
-		elf_get_phdr(img, ph, i, &s);
-		if (s.type != PT_INTERP)
-			continue;
-		/* Linux: the path must fit PATH_MAX and hold at least "x\0". */
-		if (s.filesz > 4096 || s.filesz < 2)
-			return -ENOEXEC;
-		char *path = kmalloc(s.filesz);
-		if (!path)
-			return -ENOMEM;
-		long r = inode_read(ino, path, s.filesz, s.offset);
-		if (r >= 0 && r != (long)s.filesz)
-			r = -EIO;
-		if (r >= 0 && path[s.filesz - 1])
-			r = -ENOEXEC;
-		struct inode *interp;
-		if (r >= 0)
-			r = vfs_lookup(path, &interp);
-		if (r >= 0) {
-			/* Dynamic linking is not supported: only static programs. */
-			printk("exec: %s needs interpreter %s: not supported\n", current->comm, path);
-			inode_put(interp);
-			r = -ENOEXEC;
-		}
-		kfree(path);
-		return r;
+	if (!inode_is_reg(*out) || !inode_is_exec(*out)) {
+		inode_put(*out);
+		*out = NULL;
+		return -EACCES;
 	}
 	return 0;
 }
 
-long do_execve(const char *path, struct argbuf *args, struct argbuf *envs)
+/*
+ * "#!" rewrites, up to MAX_REWRITES deep (Linux's exec_binprm: a chain
+ * of five scripts ending in a binary runs, six is ELOOP).  On return *ino
+ * is the ELF file to load and *exe its path (a kmalloc'd copy in *owned
+ * once rewritten).
+ */
+static long resolve_scripts(struct inode **ino, const char **exe, char **owned,
+			    struct exec_args *x)
+{
+	char *buf = kmalloc_uninit(BINPRM_BUF_SIZE);
+	if (!buf)
+		return -ENOMEM;
+	long err;
+	for (int depth = 0;; depth++) {
+		err = -ELOOP;
+		if (depth > MAX_REWRITES)
+			break;
+		memset(buf, 0, BINPRM_BUF_SIZE);
+		err = inode_read(*ino, buf, BINPRM_BUF_SIZE, 0);
+		if (err < 0)
+			break;
+		err = 0;
+		if (buf[0] != '#' || buf[1] != '!')
+			break;
+		const char *name, *arg;
+		err = shebang_parse(buf, &name, &arg);
+		if (err)
+			break;
+		/* argv[0] gives way to: interpreter, its argument, the script
+		 * (by the path it was run by), then the old argv[1...]. */
+		exec_args_drop_first(x);
+		err = exec_args_push_front(x, *exe);
+		if (!err && arg)
+			err = exec_args_push_front(x, arg);
+		if (!err)
+			err = exec_args_push_front(x, name);
+		if (err)
+			break;
+		char *copy = kmalloc(strlen(name) + 1);
+		err = -ENOMEM;
+		if (!copy)
+			break;
+		memcpy(copy, name, strlen(name) + 1);
+		struct inode *next;
+		err = open_exec(copy, &next);
+		if (err) {
+			kfree(copy);
+			break;
+		}
+		inode_put(*ino);
+		*ino = next;
+		kfree(*owned);
+		*owned = copy;
+		*exe = copy;
+	}
+	kfree(buf);
+	return err;
+}
+
+/* Builds the new image of the ELF at ino (its path: exe) and switches
+ * the task to it; filename is the name execve was given (AT_EXECFN). */
+static long load_elf(struct inode *ino, const char *filename, const char *exe,
+		     struct exec_args *x)
 {
 	struct task *t = current;
-	struct inode *ino;
-	u8 hdr[sizeof(struct elf64_ehdr)];
 	struct elf_image img;
 	void *ph = NULL;
+	char *interp = NULL;
 	struct mm *mm = NULL, *old_mm = t->mm;
-	/* No procfs yet (issue 14): the one /proc path programs exec - to
-	 * re-run themselves, as Linux's ldt_gdt selftest does - is the name
-	 * recorded at our own execve, as readlink already answers it.  A
-	 * copy: exec overwrites exe_path. */
-	char self[sizeof(t->exe_path)];
-	if (!strcmp(path, "/proc/self/exe") && t->exe_path[0]) {
-		strlcpy(self, t->exe_path, sizeof(self));
-		path = self;
-	}
-	long err = vfs_lookup(path, &ino);
+	long err = elf_read_image(ino, &img, &ph);
 	if (err)
 		return err;
-	err = -EACCES;
-	if (!inode_is_reg(ino) || !inode_is_exec(ino))
-		goto out;
-	memset(hdr, 0, sizeof(hdr));
-	err = inode_read(ino, hdr, sizeof(hdr), 0);
-	if (err < 0)
-		goto out;
-	err = elf_parse_header(hdr, err, &img);
-	if (err)
-		goto out;
-	size_t phsize = (size_t)img.phnum * img.phentsize;
-	err = -ENOMEM;
-	ph = kmalloc(phsize);
-	if (!ph)
-		goto out;
-	err = inode_read(ino, ph, phsize, img.phoff);
-	if (err >= 0 && err != (long)phsize)
-		err = -ENOEXEC;		/* headers past the end of the file */
-	if (err < 0)
-		goto out;
-	err = check_interp(ino, &img, ph);
+	err = elf_interp_path(ino, &img, ph, &interp);
 	if (err)
 		goto out;
 	err = -ENOMEM;
 	mm = mm_create(img.is32);
 	if (!mm)
 		goto out;
-	unsigned long brk = 0, phdr_addr = 0;
-	bool exec_stack, doomed = false;
-	long bias = map_segments(mm, ino, &img, ph, &brk, &exec_stack, &phdr_addr, &doomed);
-	if (bias < 0) {
-		err = bias;
+	struct elf_loaded prog = { 0 };
+	err = elf_map_program(mm, ino, &img, ph, interp != NULL, &prog);
+	if (err)
 		goto out;
+	mm->brk_start = mm->brk = prog.brk;
+	unsigned long entry = prog.entry, interp_base = 0;
+	if (interp) {
+		err = elf_load_interp(mm, interp, img.is32, &interp_base, &entry);
+		if (err)
+			goto out;
 	}
-	mm->brk_start = mm->brk = brk;
 	if (img.is32) {
 		err = vdso32_map(mm);
 		if (err)
 			goto out;
 	}
 	err = vma_map(mm, stack_top(mm) - STACK_SIZE, STACK_SIZE,
-		      PROT_READ | PROT_WRITE | (exec_stack ? PROT_EXEC : 0), VMA_STACK,
+		      PROT_READ | PROT_WRITE | (prog.exec_stack ? PROT_EXEC : 0), VMA_STACK,
 		      NULL, 0, 0);
 	if (err)
 		goto out;
@@ -317,15 +255,15 @@ long do_execve(const char *path, struct argbuf *args, struct argbuf *envs)
 		AT_SYSINFO, img.is32 ? vdso32_sym(mm, 0) : 0,
 		AT_SYSINFO_EHDR, mm->vdso32,
 		AT_HWCAP, d, AT_PAGESZ, PAGE_SIZE, AT_CLKTCK, 100,
-		AT_PHDR, phdr_addr, AT_PHENT, img.phentsize, AT_PHNUM, img.phnum,
-		AT_BASE, 0, AT_FLAGS, 0, AT_ENTRY, img.entry + bias,
+		AT_PHDR, prog.phdr, AT_PHENT, img.phentsize, AT_PHNUM, img.phnum,
+		AT_BASE, interp_base, AT_FLAGS, 0, AT_ENTRY, prog.entry,
 		AT_UID, 0, AT_EUID, 0, AT_GID, 0, AT_EGID, 0, AT_SECURE, 0,
-		AT_HWCAP2, 0,
+		AT_HWCAP2, elf_hwcap2(), AT_MINSIGSTKSZ, sigframe_minstksz(),
 	};
 	struct pt_regs *regs = t->regs;
 	unsigned long sp;
 	int skip = img.is32 ? 0 : 2;
-	err = setup_stack(mm, img.is32, path, args, envs, aux + 2 * skip,
+	err = setup_stack(mm, img.is32, filename, x, aux + 2 * skip,
 			  ARRAY_SIZE(aux) / 2 - skip, &sp);
 	if (err) {
 		t->mm = old_mm;
@@ -338,7 +276,7 @@ long do_execve(const char *path, struct argbuf *args, struct argbuf *envs)
 	/* Linux's start_thread: every register zero but the stack pointer,
 	 * RFLAGS = IF only. */
 	memset(regs, 0, sizeof(*regs));
-	regs->ip = img.entry + bias;
+	regs->ip = entry;
 	regs->sp = sp;
 	regs->cs = img.is32 ? USER32_CS : USER_CS;
 	regs->ss = USER_DS;
@@ -355,33 +293,53 @@ long do_execve(const char *path, struct argbuf *args, struct argbuf *envs)
 		if (t->sighand->action[i].handler != 1)	/* SIG_IGN survives exec */
 			t->sighand->action[i] = (struct k_sigaction){ 0 };
 	files_close_on_exec(t->files);
-	task_set_comm(t, path);
-	if (path[0] == '/')
-		strlcpy(t->exe_path, path, sizeof(t->exe_path));
-	else
-		snprintf(t->exe_path, sizeof(t->exe_path), "/%s", path);
+	/* comm is the name it was run by (the script's, for a script);
+	 * the executable is the binary really loaded (its interpreter). */
+	task_set_comm(t, filename);
+	/* Linux's /proc/PID/exe names the file, not the path used to reach
+	 * it: exec("/proc/self/exe") must not make exe point at itself. */
+	if (fs_inode_path(ino, t->exe_path, sizeof(t->exe_path)) < 0) {
+		if (exe[0] == '/')
+			strlcpy(t->exe_path, exe, sizeof(t->exe_path));
+		else
+			snprintf(t->exe_path, sizeof(t->exe_path), "/%s", exe);
+	}
 	vfork_release(t);
-	if (doomed)
+	if (prog.doomed)
 		force_sig(11);
 	err = 0;
 out:
 	if (mm)
 		mm_put(mm);
+	kfree(interp);
 	kfree(ph);
+	return err;
+}
+
+/*
+ * execve once the file is open and the strings are copied: #! rewrites,
+ * then the ELF loader.  Consumes the reference on ino.
+ */
+static long do_execve(const char *filename, struct inode *ino, struct exec_args *x)
+{
+	const char *exe = filename;
+	char *owned = NULL;
+	long err = resolve_scripts(&ino, &exe, &owned, x);
+	if (!err)
+		err = load_elf(ino, filename, exe, x);
 	inode_put(ino);
+	kfree(owned);
 	return err;
 }
 
 static long execve_common(const char __user *upath, const void __user *argv,
 			  const void __user *envp, bool ptr32)
 {
+	struct exec_args x = { 0 };
+	struct inode *ino = NULL;
 	char *path = kmalloc(4096);
-	/* Not zeroed: only the strings copied in are ever read, and zeroing
-	 * 2 x 256 KiB was most of a small exec's cost. */
-	struct argbuf args = { kmalloc_uninit(MAX_ARG_BYTES), 0, 0 };
-	struct argbuf envs = { kmalloc_uninit(MAX_ARG_BYTES), 0, 0 };
 	long err = -ENOMEM;
-	if (!path || !args.buf || !envs.buf)
+	if (!path)
 		goto out;
 	err = strncpy_from_user(path, upath, 4096);
 	if (err < 0)
@@ -389,15 +347,33 @@ static long execve_common(const char __user *upath, const void __user *argv,
 	err = -ENOENT;
 	if (!path[0])
 		goto out;
-	err = copy_strings(&args, argv, ptr32);
+	/* Linux's order: the file is opened (ENOENT, EACCES) before the
+	 * strings are counted and copied (E2BIG, EFAULT). */
+	err = open_exec(path, &ino);
+	if (err)
+		goto out;
+	int argc = exec_count_user(argv, ptr32);
+	int envc = argc < 0 ? 0 : exec_count_user(envp, ptr32);
+	err = argc < 0 ? argc : envc < 0 ? envc : exec_args_limit(&x, argc, envc);
 	if (!err)
-		err = copy_strings(&envs, envp, ptr32);
+		err = exec_account(&x, strlen(path) + 1);
 	if (!err)
-		err = do_execve(path, &args, &envs);
+		err = exec_copy_user_strings(&x, &x.envs, envp, ptr32);
+	if (!err)
+		err = exec_copy_user_strings(&x, &x.args, argv, ptr32);
+	/* Linux 5.18+: an empty argv becomes { "" }, so argv[0] exists. */
+	if (!err && !x.args.count)
+		err = exec_args_push_front(&x, "");
+	if (!err) {
+		err = do_execve(path, ino, &x);
+		ino = NULL;
+	}
 out:
+	if (ino)
+		inode_put(ino);
+	exec_strings_free(&x.args);
+	exec_strings_free(&x.envs);
 	kfree(path);
-	kfree(args.buf);
-	kfree(envs.buf);
 	return err;
 }
 
@@ -439,12 +415,27 @@ COMPAT_SYSCALL_DEFINE3(execve, const char __user *, path, const void __user *, a
 long exec_init(const char *path, const char *argv, size_t alen, int argc,
 	       const char *envp, size_t elen, int envc)
 {
-	struct argbuf args = { kmalloc_uninit(MAX_ARG_BYTES), MIN(alen, MAX_ARG_BYTES), argc };
-	struct argbuf envs = { kmalloc_uninit(MAX_ARG_BYTES), MIN(elen, MAX_ARG_BYTES), envc };
-	memcpy(args.buf, argv, args.len);
-	memcpy(envs.buf, envp, envs.len);
-	long err = do_execve(path, &args, &envs);
-	kfree(args.buf);
-	kfree(envs.buf);
+	struct exec_args x = { .budget = ARG_MAX_LIMIT };
+	struct inode *ino;
+	long err = open_exec(path, &ino);
+	if (err)
+		return err;
+	err = -ENOMEM;
+	if (!exec_strings_reserve(&x.args, alen + 1) && !exec_strings_reserve(&x.envs, elen + 1)) {
+		memcpy(x.args.buf, argv, alen);
+		memcpy(x.envs.buf, envp, elen);
+		x.args = (struct exec_strings){ x.args.buf, alen, x.args.cap, argc };
+		x.envs = (struct exec_strings){ x.envs.buf, elen, x.envs.cap, envc };
+		if (!argc)
+			err = exec_args_push_front(&x, "");
+		else
+			err = 0;
+	}
+	if (!err)
+		err = do_execve(path, ino, &x);
+	else
+		inode_put(ino);
+	exec_strings_free(&x.args);
+	exec_strings_free(&x.envs);
 	return err;
 }

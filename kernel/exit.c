@@ -36,6 +36,10 @@ static void process_exit(struct thread_group *g)
 {
 	struct task *init = find_task(1);
 	struct task *c;
+	void tty_session_leader_exit(pid_t sid);
+	/* A session leader's end takes the terminal from its session. */
+	if (g->sid == g->leader->tgid)
+		tty_session_leader_exit(g->sid);
 	for_each_task(c) {
 		if (c->parent && c->parent->group == g) {
 			c->parent = init;

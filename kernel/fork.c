@@ -7,6 +7,7 @@
 #include <xentry/syscalls.h>
 #include <xentry/uaccess.h>
 #include <asm/x86.h>
+#include <asm/fpu.h>
 
 struct task *task_alloc(void);
 void task_free(struct task *t);
@@ -178,7 +179,7 @@ static long do_fork(const struct clone_args_k *a)
 	memcpy(c->comm, p->comm, sizeof(c->comm));
 	memcpy(c->exe_path, p->exe_path, sizeof(c->exe_path));
 	/* Live user state: FPU registers and segment bases are in the CPU. */
-	asm volatile("fxsave64 %0" : "=m"(c->fpu));
+	fpu_fork(c);
 	asm volatile("movw %%ds, %0" : "=m"(c->dsindex));
 	asm volatile("movw %%es, %0" : "=m"(c->esindex));
 	asm volatile("movw %%fs, %0" : "=m"(c->fsindex));

@@ -42,6 +42,8 @@ void *user_page(struct mm *mm, unsigned long va);
 #define PTRACE_GETFPXREGS 18
 #define PTRACE_SETFPXREGS 19
 #define PTRACE_SYSCALL 24
+#define PTRACE_SYSEMU 31
+#define PTRACE_SYSEMU_SINGLESTEP 32
 #define PTRACE_SETOPTIONS 0x4200
 #define PTRACE_GETEVENTMSG 0x4201
 #define PTRACE_GETSIGINFO 0x4202
@@ -113,18 +115,29 @@ static void syscall_stop(void)
 }
 
 /* Syscall-entry stop.  The tracer may change the number (or set -1 to skip
- * the call, leaving its own ax as the result) and the arguments. */
+ * the call, leaving its own ax as the result) and the arguments.  Under
+ * PTRACE_SYSEMU the call is never run: the tracer emulates it, and ax
+ * (-ENOSYS unless the tracer wrote it) is the result.  The mode that
+ * counts is the one the task entered with, as on Linux: a tracer that
+ * resumes a SYSEMU entry stop with PTRACE_CONT still skips the call. */
 long syscall_trace_enter(struct pt_regs *regs)
 {
+	bool emu = current->ptrace_sysemu;
 	syscall_stop();
-	if (current->sig_pending & SIGMASK(SIGKILL))
+	if (emu || (current->sig_pending & SIGMASK(SIGKILL)))
 		return -1;
 	return (long)regs->orig_ax;
 }
 
+/* The exit side reads the mode the tracer resumed with: a SYSEMU entry
+ * stop resumed with PTRACE_SYSCALL still gets its exit stop (Linux). */
 void syscall_trace_exit(struct pt_regs *regs)
 {
 	struct task *t = current;
+	/* SYSEMU has no exit stop, and SYSEMU_SINGLESTEP no step report for
+	 * the (skipped) call: the step goes on to the next instruction. */
+	if (t->ptrace_sysemu)
+		return;
 	if (t->syscall_trace)
 		syscall_stop();
 	/* Stepping over a syscall: the trap arrives here, right after the
@@ -170,6 +183,7 @@ void ptrace_tracer_exit(struct task *tracer)
 			continue;
 		}
 		t->syscall_trace = false;
+		t->ptrace_sysemu = false;
 		t->ptrace_stopped = false;
 		wake_task(t);
 	}
@@ -191,8 +205,9 @@ static long resume(struct task *t, long request, unsigned long data)
 {
 	if (data > NSIG)
 		return -EIO;
-	t->syscall_trace = request == PTRACE_SYSCALL;
-	if (request == PTRACE_SINGLESTEP) {
+	t->ptrace_sysemu = request == PTRACE_SYSEMU || request == PTRACE_SYSEMU_SINGLESTEP;
+	t->syscall_trace = request == PTRACE_SYSCALL || t->ptrace_sysemu;
+	if (request == PTRACE_SINGLESTEP || request == PTRACE_SYSEMU_SINGLESTEP) {
 		t->ptrace_step = true;
 		t->regs->flags |= X86_EFLAGS_TF;
 		force_iret(t);
@@ -308,6 +323,8 @@ long do_ptrace(long request, pid_t pid, unsigned long addr, unsigned long data, 
 	case PTRACE_CONT:
 	case PTRACE_SYSCALL:
 	case PTRACE_SINGLESTEP:
+	case PTRACE_SYSEMU:
+	case PTRACE_SYSEMU_SINGLESTEP:
 		return resume(t, request, data);
 	case PTRACE_DETACH:
 		if (data > NSIG)
@@ -317,6 +334,7 @@ long do_ptrace(long request, pid_t pid, unsigned long addr, unsigned long data, 
 		force_iret(t);
 		t->ptrace_step = false;
 		t->syscall_trace = false;
+		t->ptrace_sysemu = false;
 		t->tracer = NULL;
 		t->ptrace_resume_sig = data;
 		t->ptrace_stopped = false;

@@ -6,10 +6,12 @@
  */
 #include <xentry/kernel.h>
 #include <xentry/sched.h>
+#include <xentry/loadavg.h>
 #include <xentry/vm.h>
 #include <xentry/mm.h>
 #include <asm/x86.h>
 #include <asm/desc.h>
+#include <asm/fpu.h>
 
 struct list_node all_tasks = LIST_INIT(all_tasks);
 /* Linux's threads-max: as many tasks as an eighth of memory holds kernel
@@ -222,6 +224,7 @@ void timer_tick(void)
 	}
 	if (!list_empty(&runqueue) && current)
 		current->work |= TIF_NEED_RESCHED;
+	calc_global_load(now);
 }
 
 static struct task *pick_next(struct task *prev)
@@ -244,9 +247,12 @@ static void save_user_segments(struct task *t)
 	asm volatile("movw %%es, %0" : "=m"(t->esindex));
 	asm volatile("movw %%fs, %0" : "=m"(t->fsindex));
 	asm volatile("movw %%gs, %0" : "=m"(t->gsindex));
-	if (!t->fsindex)
+	/* With FSGSBASE user code may change a base without a system call
+	 * and whatever its selector: always read the live one (Linux's
+	 * save_fsgs). */
+	if (!t->fsindex || cpu_fsgsbase)
 		t->fsbase = rdmsr(MSR_FS_BASE);
-	if (!t->gsindex)
+	if (!t->gsindex || cpu_fsgsbase)
 		t->gsbase = rdmsr(MSR_KERNEL_GS_BASE);
 }
 
@@ -254,9 +260,11 @@ static void load_user_segments(struct task *t)
 {
 	load_tls_gdt(t->tls);
 	load_user_data_segs(t->dsindex, t->esindex, t->fsindex, t->gsindex);
-	if (!t->fsindex)
+	/* ...and the saved base wins over the selector's descriptor, as
+	 * Linux's x86_fsgsbase_load: the task may have written it. */
+	if (!t->fsindex || cpu_fsgsbase)
 		wrmsr(MSR_FS_BASE, t->fsbase);
-	if (!t->gsindex)
+	if (!t->gsindex || cpu_fsgsbase)
 		wrmsr(MSR_KERNEL_GS_BASE, t->gsbase);
 }
 
@@ -284,13 +292,12 @@ void schedule(void)
 	if (next == prev)
 		return;
 	if (prev && prev->state != TASK_DEAD) {
-		asm volatile("fxsave64 %0" : "=m"(prev->fpu));
 		save_user_segments(prev);
 	}
 	switch_mm(next->mm);
 	set_kernel_stack((unsigned long)next->kstack + KSTACK_SIZE);
 	load_user_segments(next);
-	asm volatile("fxrstor64 %0" : : "m"(next->fpu));
+	fpu_switch(prev && prev->state != TASK_DEAD ? prev : NULL, next);
 	percpu0.curr_task = next;
 	/*
 	 * AMD's SYSRET loads the SS selector but leaves its hidden attributes
@@ -310,6 +317,11 @@ void schedule(void)
 }
 
 static int pid_counter;
+
+pid_t last_pid(void)
+{
+	return pid_counter;
+}
 
 pid_t alloc_pid(void)
 {
@@ -333,8 +345,11 @@ struct task *task_alloc(void)
 	struct task *t = kzalloc(sizeof(*t));
 	if (!t)
 		return NULL;
+	t->start_ns = ktime_ns();
 	t->kstack = vmap_stack();
-	if (!t->kstack) {
+	if (!t->kstack || fpu_task_alloc(t)) {
+		if (t->kstack)
+			vunmap_stack(t->kstack);
 		kfree(t);
 		return NULL;
 	}
@@ -362,6 +377,7 @@ void task_free(struct task *t)
 	thread_group_leave(t);
 	sighand_put(t->sighand);
 	vunmap_stack(t->kstack);
+	fpu_task_free(t);
 	kfree(t);
 }
 

@@ -66,6 +66,38 @@ static bool sig_discarded(struct task *t, int sig)
 	return h == SIG_IGN || (h == SIG_DFL && sig_ignored_by_default(sig));
 }
 
+/*
+ * Linux's SIGNAL_UNKILLABLE: init does not get signals it has no handler
+ * for, SIGKILL and SIGSTOP from user space included (there is only one
+ * pid namespace, so every sender is in init's own); the kernel's own
+ * SIGKILL (si_code SI_KERNEL: the OOM killer) still goes through.  A
+ * fault that init cannot handle lifts the protection (force_info), or
+ * init would re-run the faulting instruction forever.
+ */
+static bool init_protected(struct task *t)
+{
+	return t->tgid == 1 && !t->group->init_fault;
+}
+
+static bool init_drops(struct task *t, const struct ksiginfo *info)
+{
+	int sig = info->signo;
+	if (!init_protected(t) || t->sighand->action[sig - 1].handler != SIG_DFL)
+		return false;
+	return !(info->code == SI_KERNEL && (sig == SIGKILL || sig == SIGSTOP));
+}
+
+/* Linux's sig_ignored: a blocked signal is queued whatever its action
+ * (it may have a handler by the time it is unblocked), and a tracer sees
+ * all but SIGKILL. */
+static bool dropped_for_init(struct task *t, const struct ksiginfo *info)
+{
+	int sig = info->signo;
+	if (sig != SIGKILL && ((t->sig_blocked & SIGMASK(sig)) || t->tracer))
+		return false;
+	return init_drops(t, info);
+}
+
 /* Job control is reported for the process: by its leader's pid, to the
  * parent process (any of whose threads may be waiting). */
 static void notify_parent_cld(struct task *t, int code, int status)
@@ -135,6 +167,8 @@ void send_signal_info(struct task *t, const struct ksiginfo *info)
 	struct thread_group *g = t->group;
 	if (sig < 1 || sig > NSIG || !g || g->live == 0)
 		return;
+	if (dropped_for_init(t, info))
+		return;
 	job_control_on_send(g, sig);
 	if (sig == SIGKILL) {
 		/* Nothing can block or catch it: every thread goes now. */
@@ -171,6 +205,8 @@ void send_signal_info_thread(struct task *t, const struct ksiginfo *info)
 	int sig = info->signo;
 	if (sig < 1 || sig > NSIG || t->state == TASK_ZOMBIE || t->state == TASK_DEAD)
 		return;
+	if (dropped_for_init(t, info))
+		return;
 	job_control_on_send(t->group, sig);
 	if (sig != SIGKILL && sig_discarded(t, sig))
 		return;
@@ -202,6 +238,8 @@ static void force_info(struct task *t, const struct ksiginfo *info)
 	if ((t->sig_blocked & SIGMASK(sig)) || t->sighand->action[sig - 1].handler == SIG_IGN)
 		t->sighand->action[sig - 1].handler = SIG_DFL;
 	t->sig_blocked &= ~SIGMASK(sig);
+	if (t->tgid == 1 && !t->tracer)
+		t->group->init_fault = true;
 	send_signal_info_thread(t, info);
 }
 
@@ -377,6 +415,11 @@ void do_signal(struct pt_regs *regs)
 			continue;
 		if (sig == SIGKILL || ka->handler == SIG_DFL) {
 			if (sig != SIGKILL && sig_ignored_by_default(sig))
+				continue;
+			/* Queued while blocked, default action now: init
+			 * ignores it (only SIGKILL or SIGSTOP got this far
+			 * if the kernel sent them). */
+			if (init_protected(t) && sig != SIGKILL && sig != SIGSTOP)
 				continue;
 			if (sig_is_stop(sig)) {
 				do_stop(t, sig);

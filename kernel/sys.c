@@ -68,12 +68,15 @@ SYSCALL_DEFINE1(newuname, struct new_utsname __user *, name)
 	return copy_to_user(name, &u, sizeof(u));
 }
 
-/* Resource limits: recorded and reported; only RLIMIT_STACK's size is
- * fixed at 8 MiB by exec regardless. */
+/* Resource limits, per process.  Where each is enforced: NOFILE in
+ * fs/file_table.c, FSIZE in fs/inode.c, AS, DATA and STACK in
+ * mm/vm_limits.c (the stack mapping itself stays exec's 8 MiB).  NPROC
+ * never limits: every task runs as root, which Linux exempts. */
 #define RLIM_INFINITY (~0UL)
 #define RLIMIT_STACK 3
 #define RLIMIT_CORE 4
 #define RLIMIT_NOFILE 7
+#define NR_OPEN_SYSCTL 1048576UL	/* /proc/sys/fs/nr_open */
 
 void rlimits_init(struct task *t)
 {
@@ -94,7 +97,14 @@ static int do_prlimit(struct task *t, unsigned res, const struct rlimit64 *new,
 	if (new) {
 		if (new->cur > new->max)
 			return -EINVAL;
-		t->rlim[res] = *new;
+		/* Linux's fs.nr_open: even root cannot go past it. */
+		if (res == RLIMIT_NOFILE && new->max > NR_OPEN_SYSCTL)
+			return -EPERM;
+		/* Raising max needs CAP_SYS_RESOURCE, which every xentry
+		 * task has (all run as root), so no EPERM otherwise.  The
+		 * limits belong to the process: every thread sees them. */
+		for_each_thread(t->group, u)
+			u->rlim[res] = *new;
 	}
 	return 0;
 }

@@ -56,9 +56,18 @@ int cow_page(struct mm *mm, unsigned long va, bool writable)
 	if (page_count(old) == 1) {
 		*pte = __pa(old) | flags;
 	} else {
+		u64 was = *pte;
 		void *page = alloc_page_uninit();
 		if (!page)
 			return -ENOMEM;
+		/* The allocation may have run the OOM killer, which can
+		 * reap mm if it is another process's (ptrace's POKE): then
+		 * old may be gone and the PTE empty. */
+		pte = pte_walk(mm->pml4, va, false);
+		if (!pte || *pte != was) {
+			free_page(page);
+			return -EFAULT;
+		}
 		copy_page(page, old);
 		*pte = __pa(page) | flags;
 		put_page(old);

@@ -50,6 +50,12 @@ void vma_insert(struct mm *mm, struct vma *n);
 /* Every page of [start, end) lies in some mapping. */
 bool range_mapped(struct mm *mm, unsigned long start, unsigned long end);
 
+/* vm_limits.c: RLIMIT_AS, RLIMIT_DATA, RLIMIT_STACK.  start: where the
+ * add bytes go if they may replace mappings (MAP_FIXED), else ~0UL. */
+int vm_may_expand(struct mm *mm, unsigned long add, unsigned long start);
+bool brk_within_limit(struct mm *mm, unsigned long newbrk);
+bool stack_within_limit(const struct vma *v, unsigned long va);
+
 /* shmem.c */
 void vma_link_file(struct vma *v);	/* onto v->ino's list, if any */
 void vma_unlink_file(struct vma *v);

@@ -309,13 +309,18 @@ int handle_user_page_fault(unsigned long addr, unsigned long error)
 		 * else is a real violation. */
 		if ((error & (PF_WRITE | PF_RSVD | PF_INSTR)) == PF_WRITE &&
 		    !(v->flags & VMA_SHARED) && !pte_writable(mm, addr & PAGE_MASK))
-			return cow_page(mm, addr & PAGE_MASK, true) ? -EACCES : 0;
+		{
+			int err = cow_page(mm, addr & PAGE_MASK, true);
+			return err == -ENOMEM ? err : err ? -EACCES : 0;
+		}
 		return -EACCES;
 	}
 	if ((error & PF_INSTR) && !(v->prot & PROT_EXEC))
 		return -EACCES;
 	if (!(v->prot & (PROT_READ | PROT_WRITE | PROT_EXEC)))
 		return -EACCES;
+	if (!stack_within_limit(v, addr))
+		return -EFAULT;
 	return fill_page(mm, v, addr & PAGE_MASK, error & PF_WRITE);
 }
 
@@ -380,6 +385,9 @@ long do_mmap(unsigned long addr, unsigned long len, unsigned long prot,
 		if (!addr)
 			goto out;
 	}
+	ret = vm_may_expand(mm, len, (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) ? addr : ~0UL);
+	if (ret)
+		goto out;
 	/* Pages past EOF raise SIGBUS when touched (handle_user_page_fault);
 	 * the tail of the last page is zero-filled. */
 	unsigned long file_end = ino ? addr + len : 0;

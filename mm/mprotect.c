@@ -57,7 +57,8 @@ SYSCALL_DEFINE1(brk, unsigned long, newbrk)
 	if (newbrk < mm->brk_start || newbrk >= mm->limit)
 		return mm->brk;
 	if (new_end > old_end) {
-		if (!range_free(mm, old_end, new_end))
+		if (!range_free(mm, old_end, new_end) || !brk_within_limit(mm, newbrk) ||
+		    vm_may_expand(mm, new_end - old_end, ~0UL))
 			return mm->brk;
 		if (vma_map(mm, old_end, new_end - old_end, PROT_READ | PROT_WRITE,
 			    VMA_BRK, NULL, 0, 0))

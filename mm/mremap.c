@@ -46,6 +46,8 @@ static long resizable(struct mm *mm, unsigned long addr, unsigned long old_len,
 	*out = v;
 	if (new_len == old_len)
 		return 0;
+	if (new_len > old_len && vm_may_expand(mm, new_len - old_len, ~0UL))
+		return -ENOMEM;		/* RLIMIT_AS */
 	/* The file offset of the new end must not wrap. */
 	u64 pgoff = (v->off + (addr - v->start)) >> PAGE_SHIFT;
 	if (v->ino && pgoff + (new_len >> PAGE_SHIFT) < pgoff)

@@ -16,13 +16,14 @@
  */
 #include <xentry/kernel.h>
 #include <xentry/mm.h>
+#include <xentry/sched.h>
 
 #define MAX_PHYS (4UL << 30)		/* RAM above 4 GiB is ignored */
 #define MAX_PAGES (MAX_PHYS / PAGE_SIZE)
 
 static u64 bitmap[MAX_PAGES / 64];
 static u32 refcount[MAX_PAGES];
-static size_t npages, nfree, hint;
+static size_t npages, nfree, hint, ntotal;	/* ntotal: usable RAM */
 
 static bool test(size_t pfn) { return bitmap[pfn / 64] & (1UL << (pfn % 64)); }
 static void set(size_t pfn) { bitmap[pfn / 64] |= 1UL << (pfn % 64); }
@@ -41,6 +42,7 @@ void pmm_free_range(unsigned long start, unsigned long end)
 		if (pfn < npages && test(pfn)) {
 			clear(pfn);
 			nfree++;
+			ntotal++;
 		}
 	}
 }
@@ -52,6 +54,7 @@ void pmm_reserve_range(unsigned long start, unsigned long end)
 		if (pfn < npages && !test(pfn)) {
 			set(pfn);
 			nfree--;
+			ntotal--;
 		}
 	}
 }
@@ -74,7 +77,7 @@ void copy_page(void *dst, const void *src)
 	asm volatile("rep movsq" : "+D"(dst), "+S"(src), "+c"(words) : : "memory");
 }
 
-void *alloc_pages_uninit(size_t n)
+static void *find_pages(size_t n)
 {
 	size_t run = 0;
 	for (size_t i = 0; i < npages; i++) {
@@ -97,6 +100,32 @@ void *alloc_pages_uninit(size_t n)
 		return __va(first * PAGE_SIZE);
 	}
 	return NULL;
+}
+
+/*
+ * Out of pages in a task's context: the OOM killer (oom_kill.c) frees a
+ * process's memory and the allocation is tried again; it fails (NULL, so
+ * -ENOMEM, or for a page fault the pending SIGKILL) only when the caller
+ * was itself chosen or is already dying.  Linux's rule: a GFP_KERNEL
+ * allocation does not fail while something else can be killed.
+ */
+void *alloc_pages_uninit(size_t n)
+{
+	static bool in_oom;
+	void *va;
+	while (!(va = find_pages(n))) {
+		struct task *t = current;
+		/* A large contiguous run may fail for fragmentation alone:
+		 * killing for it would not help (Linux's costly order). */
+		if (n > 8 || in_oom || !t || !t->group || t->group->group_exit)
+			return NULL;
+		in_oom = true;
+		bool retry = out_of_memory();
+		in_oom = false;
+		if (!retry)
+			return NULL;
+	}
+	return va;
 }
 
 void *alloc_pages(size_t n)
@@ -166,4 +195,9 @@ unsigned int page_count(void *p)
 size_t free_page_count(void)
 {
 	return nfree;
+}
+
+size_t total_page_count(void)
+{
+	return ntotal;
 }

@@ -62,7 +62,7 @@ int shared_fault(struct mm *mm, struct vma *v, unsigned long va)
 	u64 pos = v->off + (va - v->start);
 	void *page = inode_page(v->ino, (size_t)(pos >> PAGE_SHIFT), true);
 	if (!page)
-		return -ENOMEM;
+		return -EIO;	/* a full tmpfs: SIGBUS, as Linux */
 	return map_shared_page(mm, va, page, v->prot);
 }
 

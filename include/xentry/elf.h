@@ -77,4 +77,9 @@ void elf_get_phdr(const struct elf_image *img, const void *phdrs, int i, struct 
 #define AT_SYSINFO_EHDR 33
 #define AT_MINSIGSTKSZ 51
 
+/* Auxv values that depend on the CPU state (arch/x86/kernel/fpu.c):
+ * HWCAP2_FSGSBASE, and Linux's worst-case signal frame size. */
+unsigned long elf_hwcap2(void);
+unsigned long sigframe_minstksz(void);
+
 #endif

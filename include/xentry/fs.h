@@ -25,6 +25,9 @@ loff_t inode_size(const struct inode *ino);
 /* Read file data into a kernel buffer; bytes read (short at EOF) or -errno. */
 ssize_t inode_read(struct inode *ino, void *buf, size_t len, loff_t off);
 struct inode *root_inode(void);
+/* The absolute path naming ino (as /proc shows it, fs/proc/path.c),
+ * NUL-terminated in buf; its length, or -ENAMETOOLONG / -ENOMEM. */
+int fs_inode_path(struct inode *ino, char *buf, size_t size);
 
 /* For mmap of a file: the inode behind fd (referenced), checked to be a
  * regular file opened for reading; or -EBADF/-EACCES/-ENODEV.  *writable
@@ -57,7 +60,7 @@ void files_close_on_exec(struct files_struct *f);
 
 /* Console device (arch/x86/kernel/serial.c): COM1, the user's terminal. */
 void console_write(const char *buf, size_t n);
-size_t console_read_avail(char *buf, size_t n);	/* non-blocking */
+void console_receive(u8 c);		/* IRQ: a byte to the tty (drivers/tty) */
 extern int console_rx_wait;			/* wait channel for input */
 
 #endif

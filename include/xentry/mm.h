@@ -28,6 +28,9 @@ void get_page(void *p);
 void put_page(void *p);
 unsigned int page_count(void *p);
 size_t free_page_count(void);
+size_t total_page_count(void);
+/* mm/oom_kill.c: kill the largest process; true if retrying may succeed. */
+bool out_of_memory(void);
 
 /* Kernel heap: any size; memory is zeroed. */
 void *kmalloc(size_t size);

@@ -57,6 +57,7 @@ struct thread_group {
 	struct task *exec_task;		/* a thread in execve waiting for the others */
 	int stop_sig;			/* group stop in progress (0 = none) */
 	pid_t pgid, sid;
+	bool init_fault;		/* pid 1 took a fatal fault: no protection */
 	u64 it_real_deadline, it_real_interval;	/* ITIMER_REAL, ns */
 	struct list_node itimer_node;	/* on the armed list while it runs */
 };
@@ -129,6 +130,7 @@ struct task {
 	bool ptrace_stopped;		/* in a ptrace stop, waiting for the tracer */
 	bool ptrace_reported;		/* ...and the tracer's wait has seen it */
 	bool ptrace_interrupt;		/* PTRACE_INTERRUPT pending */
+	bool ptrace_sysemu;		/* PTRACE_SYSEMU*: entry stop, call skipped */
 	bool tracer_saw_exit;
 	int ptrace_status;		/* wait status of the current stop */
 	int ptrace_resume_sig;
@@ -145,8 +147,12 @@ struct task {
 	struct rlimit64 rlim[RLIM_NLIMITS];
 	char comm[16];
 	char exe_path[256];		/* for readlink("/proc/self/exe") */
+	u64 start_ns;			/* creation, monotonic (/proc/PID/stat) */
 
-	u8 fpu[512] __aligned(16);	/* FXSAVE image */
+	/* XSAVE (or FXSAVE) image while switched out, 64-byte aligned inside
+	 * fpu_mem (arch/x86/kernel/fpu.c) */
+	u8 *fpu;
+	void *fpu_mem;
 };
 
 /* Every task, in creation order (kernel/sched.c); the loop may free the

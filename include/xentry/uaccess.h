@@ -17,6 +17,11 @@ bool access_ok(const void __user *p, size_t n);
 int copy_to_user(void __user *dst, const void *src, size_t n);
 int copy_from_user(void *dst, const void __user *src, size_t n);
 int clear_user(void __user *dst, size_t n);
+/* Linux's raw form, for read(): the number of bytes NOT copied or
+ * cleared (0: all).  A fault stops at the exact byte, so a read into a
+ * buffer that runs into an unmapped page returns what it stored. */
+size_t copy_to_user_partial(void __user *dst, const void *src, size_t n);
+size_t clear_user_partial(void __user *dst, size_t n);
 /* Copies a NUL-terminated string of at most max-1 chars plus NUL.
  * Returns its length, -EFAULT, or -ENAMETOOLONG if no NUL within max. */
 long strncpy_from_user(char *dst, const char __user *src, size_t max);

@@ -51,6 +51,9 @@ struct mm {
 	unsigned long limit;		/* end of the user range for this ABI */
 	unsigned long vdso32;		/* base of the 32-bit vDSO, 0 if none */
 	struct ldt *ldt;		/* modify_ldt's table, NULL if none */
+	/* Set by execve for /proc/PID/{cmdline,environ,stat}: where the
+	 * argument and environment strings and the initial sp are. */
+	unsigned long arg_start, arg_end, env_start, env_end, start_stack;
 };
 
 /* One past the highest user address a 64-bit task may map: 2^47 minus a

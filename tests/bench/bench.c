@@ -19,8 +19,9 @@
  *
  * Paths: 64-bit: syscall64, syscall64_slow, int80_from64, syscall64_6args;
  * 32-bit: int80, vdso, int80_slow, vdso_slow, int80_6args, vdso_6args;
- * both: the whole operations fork_exit_wait, fork_exec_wait, page_fault
- * (below, before main).  The
+ * both: the whole operations fork_exit_wait, fork_exec_wait,
+ * vfork_exec_wait, page_fault (ops.c), pipe_pingpong, signal_self,
+ * thread_create_join, futex_pingpong (ops_ipc.c).  The
  * null call is getppid().  The "vdso" paths call __kernel_vsyscall
  * (AT_SYSINFO), which enters by SYSENTER, SYSCALL or int $0x80 as the
  * kernel chose at boot; which one is read from its code (DESIGN §3) and

@@ -23,7 +23,10 @@ const char *fmt(double v, char *buf, size_t len);
  *   fork_exit_wait   fork(); the child _exit(0)s; waitpid()
  *   fork_exec_wait   fork(); the child execve()s this very binary (about
  *                    800 KB, static), which exits at once; waitpid()
+ *   vfork_exec_wait  the same with vfork(): the parent sleeps until the
+ *                    child's execve, and no page tables are copied
  *   page_fault       first write to one page of a fresh anonymous mapping
+ * and ops_ipc.c's pipe, signal, thread and futex round trips.
  */
 
 static u64 tsc(void)
@@ -75,6 +78,29 @@ static int op_fork_exec_wait(unsigned long n, u64 *ticks)
 	return 0;
 }
 
+/* Out of line: the child borrows this frame, so nothing of the caller's
+ * loop may live in it (a vfork child may only execve or _exit). */
+static __attribute__((noinline)) pid_t vfork_exec(char **argv)
+{
+	pid_t pid = vfork();
+	if (pid == 0) {
+		execve(self_path, argv, self_envp);
+		_exit(127);
+	}
+	return pid;
+}
+
+static int op_vfork_exec_wait(unsigned long n, u64 *ticks)
+{
+	char *argv[] = { self_path, EXIT_AT_ONCE, NULL };
+	u64 t0 = tsc();
+	for (unsigned long i = 0; i < n; i++)
+		if (reap(vfork_exec(argv)))
+			return -1;
+	*ticks = tsc() - t0;
+	return 0;
+}
+
 static int op_page_fault(unsigned long n, u64 *ticks)
 {
 	char *p = mmap(NULL, n * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -88,6 +114,11 @@ static int op_page_fault(unsigned long n, u64 *ticks)
 	return 0;
 }
 
+int op_pipe_pingpong(unsigned long n, u64 *ticks);
+int op_signal_self(unsigned long n, u64 *ticks);
+int op_thread_create_join(unsigned long n, u64 *ticks);
+int op_futex_pingpong(unsigned long n, u64 *ticks);
+
 struct op {
 	const char *name;
 	int (*run)(unsigned long n, u64 *ticks);
@@ -97,7 +128,12 @@ struct op {
 static const struct op ops[] = {
 	{ "fork_exit_wait", op_fork_exit_wait, 8 },
 	{ "fork_exec_wait", op_fork_exec_wait, 4 },
+	{ "vfork_exec_wait", op_vfork_exec_wait, 4 },
 	{ "page_fault", op_page_fault, 256 },
+	{ "pipe_pingpong", op_pipe_pingpong, 200 },
+	{ "signal_self", op_signal_self, 200 },
+	{ "thread_create_join", op_thread_create_join, 32 },
+	{ "futex_pingpong", op_futex_pingpong, 200 },
 };
 #define NOPS (sizeof(ops) / sizeof(ops[0]))
 #define OP_BATCHES 5

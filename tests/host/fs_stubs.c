@@ -15,6 +15,7 @@
 #include <xentry/fs.h>
 #include <xentry/vm.h>
 #include "fs_stubs.h"
+#include "internal.h"	/* fs/: procfs hooks stubbed below */
 
 int vprintf(const char *fmt, va_list ap);
 int printf(const char *fmt, ...);
@@ -32,6 +33,14 @@ const char *__asan_default_options(void)
 }
 
 struct task stub_task;
+
+/* The stub task has no resource limits (RLIMIT_FSIZE is checked by
+ * reg_write): every one is RLIM_INFINITY, as for a fresh Linux task. */
+__attribute__((constructor)) static void stub_task_init(void)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(stub_task.rlim); i++)
+		stub_task.rlim[i].cur = stub_task.rlim[i].max = ~0UL;
+}
 char stub_bad_page[4096] __aligned(4096);
 long stub_live_pages;
 int stub_last_signal;
@@ -180,6 +189,34 @@ int clear_user(void __user *dst, size_t n)
 	return 0;
 }
 
+/* The partial forms: bytes up to the first bad one are done, as the
+ * kernel's exact fixup does. */
+static size_t good_prefix(const void *p, size_t n)
+{
+	size_t k = 0;
+	while (k < n && !touches_bad((const char *)p + k, 1))
+		k++;
+	return k;
+}
+
+size_t copy_to_user_partial(void __user *dst, const void *src, size_t n)
+{
+	if (!access_ok(dst, n))
+		return n;
+	size_t k = good_prefix(dst, n);
+	memcpy(dst, src, k);
+	return n - k;
+}
+
+size_t clear_user_partial(void __user *dst, size_t n)
+{
+	if (!access_ok(dst, n))
+		return n;
+	size_t k = good_prefix(dst, n);
+	memset(dst, 0, k);
+	return n - k;
+}
+
 long strncpy_from_user(char *dst, const char __user *src, size_t max)
 {
 	for (size_t i = 0; i < max; i++) {
@@ -216,6 +253,11 @@ size_t free_page_count(void)
 	return 1000;
 }
 
+size_t total_page_count(void)
+{
+	return 2000;
+}
+
 void wakeup(const void *chan)
 {
 	stub_wakeups++;
@@ -225,6 +267,28 @@ void send_signal(struct task *t, int sig)
 {
 	stub_last_signal = sig;
 }
+
+void send_signal_thread(struct task *t, int sig)
+{
+	stub_last_signal = sig;
+}
+
+/* procfs (fs/proc/) is not part of this test: no /proc directory exists,
+ * so nothing looks in it. */
+void proc_mount(void)
+{
+}
+
+struct inode *proc_lookup(struct inode *dir, const char *name, size_t len)
+{
+	return NULL;
+}
+
+void proc_fill_dir(struct inode *dir)
+{
+}
+
+const struct file_ops proc_fops = { 0 };
 
 void force_sig(int sig)
 {
@@ -247,13 +311,28 @@ void console_write(const char *buf, size_t n)
 	stub_console_out_len += n;
 }
 
-size_t console_read_avail(char *buf, size_t n)
+/* What the serial IRQ would deliver: stub_console_in goes through the
+ * line discipline (drivers/tty/) byte by byte. */
+void stub_console_type(const char *s)
 {
-	size_t k = 0;
+	while (*s)
+		console_receive((u8)*s++);
+}
 
-	while (stub_console_in && *stub_console_in && k < n)
-		buf[k++] = *stub_console_in++;
-	return k;
+/* drivers/tty/ asks for boot options (booted as xrun boots: the console
+ * without output processing) and, for job control, walks the task list
+ * (empty here: the stub task has no session). */
+const char *boot_option(const char *key);
+const char *boot_option(const char *key)
+{
+	return strcmp(key, "console_opost") ? NULL : "0";
+}
+
+struct list_node all_tasks = { &all_tasks, &all_tasks };
+
+void send_signal_info(struct task *t, const struct ksiginfo *info)
+{
+	stub_last_signal = info->signo;
 }
 
 /* lib/string.c has it in the kernel; older host C libraries do not. */

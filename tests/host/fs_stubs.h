@@ -11,6 +11,7 @@ extern int stub_last_signal;
 extern int stub_sleeps, stub_wakeups;
 extern char stub_console_out[65536];
 extern size_t stub_console_out_len;
-extern const char *stub_console_in;	/* what the console "receives" */
+extern const char *stub_console_in;	/* unused: see stub_console_type */
+void stub_console_type(const char *s);	/* bytes "typed" at the console */
 
 #endif

@@ -38,16 +38,18 @@ extern unsigned long vdso32_current_landing_pad;
 
 /*
  * The user frame of the current task: every entry builds it right below
- * the top of the kernel stack, percpu kernel_rsp (which is also
- * current->regs).  After the handler call the landings find it again
- * here (one load) rather than keep their regs argument alive across the
- * call in a callee-saved register: that would cost a push, a move and a
- * pop on every call, to preserve a register for an asm caller that
- * restores every register from the frame anyway.
+ * the top of the kernel stack, where current->regs points.  After the
+ * handler call the landings find it again here rather than keep their
+ * regs argument alive across the call in a callee-saved register: that
+ * would cost a push, a move and a pop on every call, to preserve a
+ * register for an asm caller that restores every register from the frame
+ * anyway.  Through current (which the exit test loads anyway) it is one
+ * load and no arithmetic: percpu kernel_rsp - sizeof(pt_regs) would be an
+ * extra lea that the compiler keeps for every use.
  */
 static __always_inline struct pt_regs *current_pt_regs(void)
 {
-	return (struct pt_regs *)percpu0.kernel_rsp - 1;
+	return current->regs;
 }
 
 /* Store a handler's result into the frame; returns the frame. */
@@ -57,6 +59,11 @@ static __always_inline struct pt_regs *syscall_return(long ret)
 	regs->ax = ret;
 	return regs;
 }
+
+/* TASK_SIZE_MAX as a constant in memory (iret.c): x86 has no compare with
+ * a 64-bit immediate, so the constant would first need a movabs into a
+ * register on every SYSRETQ, where a memory operand costs nothing. */
+extern const unsigned long sysret_ip_limit;
 
 /* How syscalls returned (one CPU: no per-CPU array needed yet).  Global:
  * the asm variant's entry code counts its fast returns itself. */
@@ -171,8 +178,9 @@ static __always_inline int sysret64_refusal(const struct pt_regs *regs)
 	if (regs->cs != USER_CS || regs->ss != USER_DS)
 		return XENTRY_REFUSE_CS_SS;
 	/* A non-canonical RCX makes Intel's SYSRET #GP in ring 0 with the
-	 * user's RSP already loaded: a user-controlled kernel stack. */
-	if (regs->ip >= TASK_SIZE_MAX)
+	 * user's RSP already loaded: a user-controlled kernel stack.
+	 * (sysret_ip_limit is TASK_SIZE_MAX, see iret.c.) */
+	if (regs->ip >= sysret_ip_limit)
 		return XENTRY_REFUSE_NONCANONICAL;
 	/* SYSRET cannot restore RF, and with TF it would trap on the first
 	 * user instruction without the single-step semantics IRET gives. */
@@ -227,21 +235,22 @@ static __always_inline int exit_refusal64(const struct pt_regs *regs)
 #define exit_refusal32(regs) sysret32_refusal(regs, vdso32_current_landing_pad)
 #endif
 
-/* Which check refused, worked out again, out of line: only on an IRET. */
-static __noinline __attribute__((cold)) bool refuse64(const struct pt_regs *regs)
+/* Which check refused, worked out again, out of line: only on an IRET.
+ * Like the slow exits, they find the frame themselves. */
+static __noinline __attribute__((cold)) bool refuse64(void)
 {
-	return refuse(exit_refusal64(regs));
+	return refuse(exit_refusal64(current_pt_regs()));
 }
 
-static __noinline __attribute__((cold)) bool refuse32(const struct pt_regs *regs)
+static __noinline __attribute__((cold)) bool refuse32(void)
 {
-	return refuse(exit_refusal32(regs));
+	return refuse(exit_refusal32(current_pt_regs()));
 }
 
 static __always_inline bool sysret64_allowed(const struct pt_regs *regs)
 {
 	if (unlikely(exit_refusal64(regs) >= 0))
-		return refuse64(regs);
+		return refuse64();
 	exit_stats.sysretq++;
 	return true;
 }
@@ -249,7 +258,7 @@ static __always_inline bool sysret64_allowed(const struct pt_regs *regs)
 static __always_inline bool sysret32_allowed(const struct pt_regs *regs)
 {
 	if (unlikely(exit_refusal32(regs) >= 0))
-		return refuse32(regs);
+		return refuse32();
 	exit_stats.sysretl++;
 	return true;
 }
@@ -273,16 +282,20 @@ void force_iret(struct task *t)
 /*
  * The slow way out, for a call that ran with a tracer or work queued (or
  * an asm variant fast path that found some): the exit work, then every
- * check - a tracer or a signal may have rewritten the frame.
+ * check - a tracer or a signal may have rewritten the frame.  They find
+ * the frame themselves, so that the fast path, which only branches here,
+ * need not keep its address in a register.
  */
-__noinline bool syscall_exit_slow_64(struct pt_regs *regs)
+__noinline bool syscall_exit_slow_64(void)
 {
+	struct pt_regs *regs = current_pt_regs();
 	syscall_exit_work(regs);
 	return sysret64_allowed(regs);
 }
 
-__noinline bool syscall_exit_slow_32(struct pt_regs *regs)
+__noinline bool syscall_exit_slow_32(void)
 {
+	struct pt_regs *regs = current_pt_regs();
 	syscall_exit_work(regs);
 	return sysret32_allowed(regs);
 }
@@ -343,13 +356,25 @@ static __always_inline bool common_case(unsigned long nr, unsigned long nr_sysca
 bool do_syscall_64(struct pt_regs *regs, unsigned long nr)
 {
 #ifdef XENTRY_VARIANT_FLAG
-	current->fast_ok = !(regs->flags & X86_EFLAGS_TF);	/* SYSCALL made the rest true */
+	/* SYSCALL made the rest true.  RF too, as the check variant: SYSRET
+	 * cannot restore it (and two bits compile to a test-and-set, where
+	 * TF alone took a four-instruction bit extraction). */
+	current->fast_ok = !(regs->flags & (X86_EFLAGS_TF | X86_EFLAGS_RF));
 #endif
-	if (!common_case(nr, X64_NR_syscalls))
-		return syscall_exit_slow_64(syscall_64_general(regs, nr));
-	regs = syscall_return(x64_sys_call_table[nr](regs));
-	if (unlikely(current->syscall_work))
-		return syscall_exit_slow_64(regs);
+	if (!common_case(nr, X64_NR_syscalls)) {
+		syscall_64_general(regs, nr);
+		return syscall_exit_slow_64();
+	}
+	long ret = x64_sys_call_table[nr](regs);
+	/* The result goes into the frame on each side of the work test
+	 * rather than once before it: GCC 12 then stores it straight from
+	 * RAX instead of first copying it to another register. */
+	regs = current_pt_regs();
+	if (unlikely(current->syscall_work)) {
+		regs->ax = ret;
+		return syscall_exit_slow_64();
+	}
+	regs->ax = ret;
 #ifdef XENTRY_VARIANT_CFAST
 	/* SYSCALL itself made RCX == RIP, R11 == RFLAGS, the selectors and
 	 * the canonical RIP true; with no tracer and no work queued (execve
@@ -359,8 +384,10 @@ bool do_syscall_64(struct pt_regs *regs, unsigned long nr)
 		exit_stats.sysretq++;
 		return true;
 	}
-#endif
+	return syscall_exit_slow_64();	/* all the checks, out of line */
+#else
 	return sysret64_allowed(regs);
+#endif
 }
 
 /* Called by entry_INT80_compat, for 32-bit and 64-bit callers alike. */
@@ -377,6 +404,20 @@ void do_int80_syscall_32(struct pt_regs *regs)
 }
 
 /*
+ * As Linux: a fast 32-bit call whose user stack cannot be read fails with
+ * -EFAULT and returns by IRET to the landing pad, whose pops fault on the
+ * same bad stack, so the task takes a SIGSEGV in user mode.  Out of line,
+ * so that the fast path keeps nothing across its calls.
+ */
+static __noinline __attribute__((cold)) bool fast_syscall_bad_stack(struct pt_regs *regs)
+{
+	regs->ax = -EFAULT;
+	if (current->work)
+		exit_to_user_mode(regs);
+	return refuse(XENTRY_REFUSE_BAD_STACK);
+}
+
+/*
  * Called by entry_SYSENTER_compat and entry_SYSCALL_compat alike: both
  * prologues left the user stack pointer in regs->sp and argument 2 in
  * regs->cx.  This turns the frame into exactly what an `int $0x80` at
@@ -389,15 +430,8 @@ bool do_fast_syscall_32(struct pt_regs *regs)
 	regs->ip = vdso32_current_landing_pad;
 	/* The vDSO pushed the user's EBP (argument 6) last, so it is the
 	 * word at the user stack pointer (below 4 GiB: the user half). */
-	if (unlikely(!get_user_u32(&arg6, (const u32 __user *)(regs->sp & 0xffffffffUL)))) {
-		/* As Linux: the call fails with -EFAULT and returns by IRET to
-		 * the landing pad, whose pops fault on the same bad stack, so
-		 * the task takes a SIGSEGV in user mode. */
-		regs->ax = -EFAULT;
-		if (current->work)
-			exit_to_user_mode(regs);
-		return refuse(XENTRY_REFUSE_BAD_STACK);
-	}
+	if (unlikely(!get_user_u32(&arg6, (const u32 __user *)(regs->sp & 0xffffffffUL))))
+		return fast_syscall_bad_stack(regs);
 	regs->bp = arg6;
 #ifdef XENTRY_VARIANT_FLAG
 	/* IP is the landing pad and CS/SS are what the prologue pushed; only
@@ -405,11 +439,18 @@ bool do_fast_syscall_32(struct pt_regs *regs)
 	current->fast_ok = !(regs->flags & (X86_EFLAGS_TF | X86_EFLAGS_RF | X86_EFLAGS_VM));
 #endif
 	unsigned long nr = (u32)regs->orig_ax;
-	if (!common_case(nr, IA32_NR_syscalls))
-		return syscall_exit_slow_32(syscall_32_general(regs, nr));
-	regs = syscall_return(ia32_sys_call_table[nr](regs));
-	if (unlikely(current->syscall_work))
-		return syscall_exit_slow_32(regs);
+	if (!common_case(nr, IA32_NR_syscalls)) {
+		syscall_32_general(regs, nr);
+		return syscall_exit_slow_32();
+	}
+	long ret = ia32_sys_call_table[nr](regs);
+	/* The result is stored on each side of the test: see do_syscall_64. */
+	regs = current_pt_regs();
+	if (unlikely(current->syscall_work)) {
+		regs->ax = ret;
+		return syscall_exit_slow_32();
+	}
+	regs->ax = ret;
 #ifdef XENTRY_VARIANT_CFAST
 	/* The prologue and the rewrite above made CS, SS and IP right; with
 	 * no tracer and no work queued nothing changed them since. */
@@ -417,8 +458,10 @@ bool do_fast_syscall_32(struct pt_regs *regs)
 		exit_stats.sysretl++;
 		return true;
 	}
-#endif
+	return syscall_exit_slow_32();	/* all the checks, out of line */
+#else
 	return sysret32_allowed(regs);
+#endif
 }
 
 SYSCALL_DEFINE2(xentry_exit_stats, struct xentry_exit_stats __user *, buf, int, flags)

@@ -54,8 +54,7 @@ entry_SYSCALL_64:
 	jnz	2f
 	incq	exit_stats+STATS_SYSRETQ(%rip)
 	jmp	sysretq_to_user
-2:	movq	%rsp, %rdi
-	call	syscall_exit_slow_64
+2:	call	syscall_exit_slow_64
 	testb	%al, %al
 	jz	return_to_user_iret
 	jmp	sysretq_to_user

@@ -45,8 +45,7 @@
 	jmp	sysretl_to_user
 772:	CLAC				/* the stack read faulted */
 	jmp	\slow
-773:	movq	%rsp, %rdi
-	call	syscall_exit_slow_32
+773:	call	syscall_exit_slow_32
 	testb	%al, %al
 	jz	return_to_user_iret
 	jmp	sysretl_to_user

@@ -22,6 +22,11 @@
 
 extern char iret_to_user[], iret_to_user_espfix[];
 
+/* common.c's SYSRETQ check compares RIP with this.  Defined here, out of
+ * that file's sight, so that its compiler cannot fold it back into the
+ * constant (which would cost a movabs there). */
+const unsigned long sysret_ip_limit = TASK_SIZE_MAX;
+
 static bool is_user_iret(unsigned long ip)
 {
 	return ip == (unsigned long)iret_to_user || ip == (unsigned long)iret_to_user_espfix;

@@ -9,6 +9,7 @@
 #include <asm/ist.h>
 #include <asm/entry.h>
 #include <asm/ptrace.h>
+#include <asm/fpu.h>
 
 struct cpuinfo boot_cpu;
 struct percpu percpu0;
@@ -231,6 +232,7 @@ void cpu_init(void)
 		cr4 |= X86_CR4_MCE;
 	patch_smap_sites();
 	write_cr4(cr4);
+	fpu_cpu_init();
 	printk("cpu: %s family %u model %u nx=%d smep=%d smap=%d umip=%d sep=%d\n",
 	       boot_cpu.vendor, boot_cpu.family, boot_cpu.model, boot_cpu.nx,
 	       boot_cpu.smep, boot_cpu.smap, boot_cpu.umip, boot_cpu.sep);

@@ -14,6 +14,7 @@
 #include <xentry/uaccess.h>
 #include <asm/x86.h>
 #include <asm/desc.h>
+#include <asm/fpu.h>
 
 #define U64_REGS_SIZE 216
 #define U64_USER_SIZE 928
@@ -33,16 +34,23 @@ static bool sel_ok(u16 v)
 }
 
 /* The base a selector gives FS or GS: a TLS slot or an LDT entry. */
-static unsigned long seg_base(struct task *t, u16 sel, unsigned long base64)
+static unsigned long sel_base(struct task *t, u16 sel)
 {
-	if (!sel)
-		return base64;
 	unsigned idx = sel >> 3;
 	if (sel & 4)
 		return desc_base(ldt_desc(t->mm, idx));
 	if (idx < GDT_TLS_MIN || idx >= GDT_TLS_MIN + GDT_TLS_ENTRIES)
 		return 0;
 	return desc_base(t->tls[idx - GDT_TLS_MIN]);
+}
+
+static unsigned long seg_base(struct task *t, u16 sel, unsigned long base64)
+{
+	/* With FSGSBASE the saved base is the one the task resumes with,
+	 * whatever the selector (Linux's x86_fsbase_read_task). */
+	if (!sel || cpu_fsgsbase)
+		return base64;
+	return sel_base(t, sel);
 }
 
 long ptrace_getreg64(struct task *t, unsigned long off, unsigned long *val)
@@ -142,8 +150,20 @@ long ptrace_putreg32(struct task *t, unsigned long off, u32 v)
 		return (off < U32_USER_SIZE && !(off & 3)) ? 0 : -EIO;
 	int m = map32[off / 4];
 	switch (m) {
-	case -1: case -2: case -3: case -4:
+	case -1: case -2:
 		return ptrace_putreg64(t, 184 + 8 * (-m - 1), v);
+	case -3: case -4: {
+		/* A 32-bit tracer has no base fields: writing FS or GS sets
+		 * the base from the descriptor too, so that SETREGS restores
+		 * a saved state in full even when the saved base would win
+		 * (FSGSBASE).  Linux's putreg32. */
+		long err = ptrace_putreg64(t, 184 + 8 * (-m - 1), v);
+		if (!err && m == -3)
+			t->fsbase = sel_base(t, (u16)v);
+		else if (!err)
+			t->gsbase = sel_base(t, (u16)v);
+		return err;
+	}
 	case PTREGS_ORIG_AX:
 		/* A 32-bit debugger's -1 must stay -1 (no restart). */
 		t->regs->orig_ax = (unsigned long)(long)(int)v;
@@ -158,7 +178,6 @@ void ptrace_regs_changed(struct task *t)
 	sanitize_task_regs(t, t->regs);
 }
 
-u32 mxcsr_mask(void);
 
 /*
  * The FSAVE view of an FXSAVE image (i386 user_i387_struct, 108 bytes).
@@ -208,7 +227,7 @@ void fxsave_to_fsave(const u8 *fx, u8 *fs, u16 cs, u16 ds)
 		memcpy(fs + 28 + 10 * i, fx + 32 + 16 * i, 10);
 }
 
-static void fsave_to_fxsave(const u8 *fs, u8 *fx)
+void fsave_to_fxsave(const u8 *fs, u8 *fx)
 {
 	memcpy(fx + 0, fs + 0, 2);
 	memcpy(fx + 2, fs + 4, 2);
@@ -271,10 +290,45 @@ static void set_fp(struct task *t, const void *buf, bool compat_fsave)
 	memcpy(&mx, t->fpu + 24, 4);
 	mx &= mxcsr_mask();
 	memcpy(t->fpu + 24, &mx, 4);
+	/* The legacy area now holds what the tracer wrote: XRSTOR must load
+	 * it rather than the init state (Linux's xfpregs_set does this). */
+	if (fpu_xsave) {
+		u64 bv;
+		memcpy(&bv, t->fpu + XSAVE_HDR_OFFSET, 8);
+		bv |= XFEATURE_MASK_FPSSE;
+		memcpy(t->fpu + XSAVE_HDR_OFFSET, &bv, 8);
+	}
 }
 
 long ptrace_thread_area(struct task *t, bool set, unsigned long addr,
 			struct user_desc __user *uinfo);
+
+/* NT_X86_XSTATE: the whole XSAVE image; iov_len a multiple of 8 (the
+ * regset's word), a read may be short, a write must be whole. */
+static long xstate_regset(struct task *t, bool get, const u64 *iov, void __user *u,
+			  bool compat)
+{
+	static u8 xbuf[4096] __aligned(64);
+	long n = fpu_xstate_get(t, xbuf);
+	if (n < 0)
+		return n;
+	if (iov[1] % 8)
+		return -EINVAL;
+	n = MIN((u64)n, iov[1]);
+	if (get) {
+		if (copy_to_user((void __user *)iov[0], xbuf, n))
+			return -EFAULT;
+	} else {
+		if (copy_from_user(xbuf, (const void __user *)iov[0], n))
+			return -EFAULT;
+		long err = fpu_xstate_set(t, xbuf, n);
+		if (err)
+			return err;
+	}
+	if (compat)
+		return put_user((u32)n, (u32 __user *)u + 1);
+	return put_user((u64)n, (u64 __user *)u + 1);
+}
 
 long ptrace_regs_request(struct task *t, long request, unsigned long addr,
 			 unsigned long data, bool compat)
@@ -328,7 +382,13 @@ long ptrace_regs_request(struct task *t, long request, unsigned long addr,
 			return -EFAULT;
 		}
 		bool get = request == 0x4204;
-		if (addr == 1 /* NT_PRSTATUS */)
+		if (addr == 0x202 /* NT_X86_XSTATE */)
+			return xstate_regset(t, get, iov, u, compat);
+		if (addr == 0x46e62b7f /* NT_PRXFPREG: the i386 view's fxsave */) {
+			if (!view32)
+				return -EINVAL;
+			n = 512;
+		} else if (addr == 1 /* NT_PRSTATUS */)
 			n = view32 ? U32_REGS_SIZE : U64_REGS_SIZE;
 		else if (addr == 2 /* NT_PRFPREG */)
 			n = view32 ? 108 : 512;
@@ -336,10 +396,11 @@ long ptrace_regs_request(struct task *t, long request, unsigned long addr,
 			return -EINVAL;
 		n = MIN((u64)n, iov[1]);
 		/* Start from the current values: a short write keeps the rest. */
+		bool fx = addr == 0x46e62b7f;
 		if (addr == 1)
 			get_regs(t, buf, view32);
 		else
-			get_fp(t, buf, view32);
+			get_fp(t, buf, view32 && !fx);
 		if (get) {
 			if (copy_to_user((void __user *)iov[0], buf, n))
 				return -EFAULT;
@@ -352,7 +413,7 @@ long ptrace_regs_request(struct task *t, long request, unsigned long addr,
 				if (err)
 					return err;
 			} else {
-				set_fp(t, buf, view32);
+				set_fp(t, buf, view32 && !fx);
 			}
 		}
 		if (compat)

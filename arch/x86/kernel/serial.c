@@ -2,7 +2,7 @@
  * The two 16550 UARTs.  COM1 is the user's console (/dev/console): only
  * what programs write appears there, so xrun can hand it back verbatim.
  * COM2 is the kernel log.  Output is polled (the kernel never sleeps on
- * it); console input arrives by IRQ 4 into a ring buffer.
+ * it); console input arrives by IRQ 4 and goes to the line discipline.
  */
 #include <xentry/kernel.h>
 #include <xentry/fs.h>
@@ -53,25 +53,17 @@ void console_write(const char *buf, size_t n)
 		uart_putc(COM1, buf[i]);
 }
 
-/* Console input ring, filled by the IRQ 4 handler. */
-static char rx_ring[1024];
-static unsigned rx_head, rx_tail;
+/* Console input goes to the line discipline as it arrives, so that ^C
+ * signals even a program that never reads (drivers/tty/). */
 int console_rx_wait;
 
 void serial_irq(void)
 {
+	bool any = false;
 	while (inb(COM1 + 5) & 0x01) {
-		char c = inb(COM1);
-		if (rx_head - rx_tail < sizeof(rx_ring))
-			rx_ring[rx_head++ % sizeof(rx_ring)] = c;
+		console_receive(inb(COM1));
+		any = true;
 	}
-	wakeup(&console_rx_wait);
-}
-
-size_t console_read_avail(char *buf, size_t n)
-{
-	size_t k = 0;
-	while (k < n && rx_tail != rx_head)
-		buf[k++] = rx_ring[rx_tail++ % sizeof(rx_ring)];
-	return k;
+	if (any)
+		wakeup(&console_rx_wait);	/* readers and poll (POLL_CHAN) */
 }

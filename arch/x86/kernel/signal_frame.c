@@ -11,9 +11,7 @@
 #include <xentry/vm.h>
 #include <asm/x86.h>
 #include <asm/desc.h>
-
-void fpu_reset_live(void);
-u32 mxcsr_mask(void);
+#include <asm/fpu.h>
 
 struct sigcontext64 {
 	u64 r8, r9, r10, r11, r12, r13, r14, r15;
@@ -53,7 +51,6 @@ struct ucontext32 {
 	u32 uc_sigmask[2];
 };
 #define FPSTATE32_SIZE 624	/* struct _fpstate_32: fsave header + fxsave */
-#define FXSAVE32_OFFSET 112
 struct sigframe32 {
 	u32 pretcode;
 	s32 sig;
@@ -72,6 +69,7 @@ struct rt_sigframe32 {
 };
 _Static_assert(sizeof(struct sigcontext32) == 88, "sigcontext32");
 
+#define UC_FP_XSTATE 1
 #define UC_SIGCONTEXT_SS 2
 #define UC_STRICT_RESTORE_SS 4
 
@@ -146,28 +144,18 @@ void sanitize_task_regs(struct task *t, struct pt_regs *regs)
 	sanitize_regs(t, regs, true);
 }
 
-/* fxsave of the live state into buf; then the handler starts clean. */
-static void fpu_save(u8 *buf)
+/* fpstate NULL: the FPU is reset (Linux's fpu__clear_user_states);
+ * a bad image: SIGSEGV, after the same reset. */
+static int fpu_restore_user(unsigned long fx, unsigned long fsave_hdr)
 {
-	asm volatile("fxsave64 %0" : "=m"(*(u8(*)[512])buf));
-}
-
-static int fpu_restore_user(const void __user *fp)
-{
-	static u8 img[512] __aligned(16);
-	if (!fp) {
+	if (!fx) {
 		fpu_reset_live();
 		return 0;
 	}
-	if (copy_from_user(img, fp, 512))
-		return -EFAULT;
-	/* FXRSTOR #GPs on reserved MXCSR bits: keep only what the CPU has. */
-	u32 mx;
-	memcpy(&mx, img + 24, 4);
-	mx &= mxcsr_mask();
-	memcpy(img + 24, &mx, 4);
-	asm volatile("fxrstor64 %0" : : "m"(*(u8(*)[512])img));
-	return 0;
+	int err = fpu_sig_restore(fx, fsave_hdr);
+	if (err)
+		fpu_reset_live();
+	return err;
 }
 
 static bool on_altstack(struct task *t, unsigned long sp)
@@ -233,20 +221,20 @@ static int setup_rt_frame64(int sig, const struct ksiginfo *info, struct pt_regs
 {
 	struct task *t = current;
 	static struct rt_sigframe64 f;
-	static u8 fx[512] __aligned(16);
+	unsigned long fpaddr;
 	/* No restorer, no way back: Linux fails the delivery (SIGSEGV). */
 	if (!(ka->flags & SA_RESTORER))
 		return -EFAULT;
 	unsigned long sp = frame_base(t, regs, sig, false);
-	unsigned long fpaddr = (sp - 512) & ~63UL;
-	unsigned long fa = ((fpaddr - sizeof(f)) & ~15UL) - 8;	/* as after a call */
+	unsigned long fa = ((fpu_mathframe(sp, false, &fpaddr) - sizeof(f)) & ~15UL) - 8;	/* as after a call */
 	if (altstack_overflow(t, sp, fa))
 		return -EFAULT;
 	memset(&f, 0, sizeof(f));
 	f.pretcode = ka->restorer;
 	/* SS is always saved; restoring it strictly is promised only to 64-bit
 	 * code (a 64-bit task may be in a 32-bit segment when signalled). */
-	f.uc.uc_flags = UC_SIGCONTEXT_SS | (regs->cs == USER_CS ? UC_STRICT_RESTORE_SS : 0);
+	f.uc.uc_flags = UC_SIGCONTEXT_SS | (regs->cs == USER_CS ? UC_STRICT_RESTORE_SS : 0) |
+			(fpu_xsave ? UC_FP_XSTATE : 0);
 	f.uc.uc_stack = (struct stack64){ t->sas_ss_sp, uc_stack_flags(t, regs->sp), 0,
 					  t->sas_ss_size };
 	struct sigcontext64 *sc = &f.uc.uc_mcontext;
@@ -257,8 +245,7 @@ static int setup_rt_frame64(int sig, const struct ksiginfo *info, struct pt_regs
 		info->err_code, info->trapno, mask, info->addr, fpaddr, { 0 } };
 	f.uc.uc_sigmask = mask;
 	siginfo_to_user_layout(info, f.info, false);
-	fpu_save(fx);
-	if (copy_to_user((void __user *)fpaddr, fx, 512) ||
+	if (fpu_sig_save(fpaddr, 0, 0, 0) ||
 	    copy_to_user((void __user *)fa, &f, sizeof(f)))
 		return -EFAULT;
 	maybe_autodisarm(t, fa);
@@ -269,7 +256,10 @@ static int setup_rt_frame64(int sig, const struct ksiginfo *info, struct pt_regs
 	regs->sp = fa;
 	regs->ip = ka->handler;
 	regs->cs = USER_CS;
-	regs->ss = USER_DS;
+	/* A valid SS stays (Linux's force_valid_ss): DOSEMU-style handlers
+	 * read the signal's SS from the live register, not the frame. */
+	if (!usable_stack_sel(regs->ss))
+		regs->ss = USER_DS;
 	return 0;
 }
 
@@ -291,37 +281,22 @@ static void fill_sc32(struct sigcontext32 *sc, struct pt_regs *regs, u32 mask,
 	asm volatile("movw %%fs, %0" : "=r"(sc->fs));
 }
 
-void fxsave_to_fsave(const u8 *fx, u8 *fs, u16 cs, u16 ds);
-
-/* The i386 fp state: an fsave-format header, then the fxsave image. */
-static int save_fp32(u32 fpaddr, struct pt_regs *regs)
-{
-	static u8 fp[FPSTATE32_SIZE] __aligned(16);
-	static u8 fx[512] __aligned(16);
-	u16 ds;
-	asm volatile("movw %%ds, %0" : "=r"(ds));
-	memset(fp, 0, sizeof(fp));
-	fpu_save(fx);
-	fxsave_to_fsave(fx, fp, regs->cs, ds);
-	/* status (108) = sw, magic (110) = 0: X86_FXSR_MAGIC, fxsave follows */
-	memcpy(fp + 108, fx + 2, 2);
-	memcpy(fp + FXSAVE32_OFFSET, fx, 512);
-	return copy_to_user((void __user *)(unsigned long)fpaddr, fp, sizeof(fp));
-}
-
 static int setup_frame32(int sig, const struct ksiginfo *info, struct pt_regs *regs,
 			 u64 mask, const struct k_sigaction *ka, bool rt)
 {
 	struct task *t = current;
 	unsigned long sp = frame_base(t, regs, sig, true);
-	u32 fpaddr = (sp - FPSTATE32_SIZE) & ~63UL;
+	unsigned long fx;
+	u32 fpaddr = fpu_mathframe(sp, true, &fx);
 	size_t size = rt ? sizeof(struct rt_sigframe32) : sizeof(struct sigframe32);
 	u32 fa = ((fpaddr - size + 4) & ~15UL) - 4;	/* esp+4 16-aligned in the handler */
 	u32 restorer = (ka->flags & SA_RESTORER) ? (u32)ka->restorer
 		: (u32)vdso32_sym(t->mm, rt ? 2 : 1);
 	if (altstack_overflow(t, sp, fa))
 		return -EFAULT;
-	if (save_fp32(fpaddr, regs))
+	u16 ds;
+	asm volatile("movw %%ds, %0" : "=r"(ds));
+	if (fpu_sig_save(fx, fpaddr, regs->cs, ds))
 		return -EFAULT;
 	if (rt) {
 		static struct rt_sigframe32 f;
@@ -332,8 +307,8 @@ static int setup_frame32(int sig, const struct ksiginfo *info, struct pt_regs *r
 		f.puc = fa + offsetof(struct rt_sigframe32, uc);
 		siginfo_to_user_layout(info, f.info, true);
 		/* i386 frames carry no SS flags (the SS restore has no
-		 * legacy to protect); with FXSAVE only, no UC_FP_XSTATE. */
-		f.uc.uc_flags = 0;
+		 * legacy to protect); UC_FP_XSTATE as on 64-bit. */
+		f.uc.uc_flags = fpu_xsave ? UC_FP_XSTATE : 0;
 		f.uc.uc_stack = (struct stack32){ t->sas_ss_sp, uc_stack_flags(t, regs->sp),
 						  t->sas_ss_size };
 		fill_sc32(&f.uc.uc_mcontext, regs, mask, info, fpaddr);
@@ -414,8 +389,7 @@ static int restore_sc32(struct pt_regs *regs, const struct sigcontext32 *sc)
 	load_user_data_segs(ds, es, fs, gs);
 	current->fsindex = fs, current->gsindex = gs;
 	sanitize_user_regs(regs, true);
-	return fpu_restore_user(sc->fpstate ?
-		(const void __user *)(unsigned long)(sc->fpstate + FXSAVE32_OFFSET) : NULL);
+	return fpu_restore_user(sc->fpstate ? sc->fpstate + FSAVE_HDR_SIZE : 0, sc->fpstate);
 }
 
 static long sigreturn_fail(void)
@@ -451,7 +425,7 @@ long do_rt_sigreturn(struct pt_regs *regs, bool is32)
 	regs->ip = sc->ip, regs->cs = sc->cs, regs->ss = sc->ss;
 	regs->flags = (regs->flags & ~FIX_EFLAGS) | (sc->flags & FIX_EFLAGS);
 	sanitize_user_regs(regs, f.uc.uc_flags & UC_STRICT_RESTORE_SS);
-	if (fpu_restore_user((const void __user *)sc->fpstate))
+	if (fpu_restore_user(sc->fpstate, 0))
 		return sigreturn_fail();
 	return regs->ax;
 }

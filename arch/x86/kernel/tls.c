@@ -7,6 +7,7 @@
 #include <xentry/vm.h>
 #include <asm/x86.h>
 #include <asm/desc.h>
+#include <asm/fpu.h>
 
 void load_tls_gdt(const u64 *tls);
 
@@ -16,32 +17,6 @@ void load_tls_gdt(const u64 *tls);
 #define ARCH_GET_GS 0x1004
 #define ARCH_GET_CPUID 0x1011
 #define ARCH_SET_CPUID 0x1012
-
-static const u8 fpu_template[512] __aligned(16) = {
-	[0] = 0x7f, [1] = 0x03,				/* FCW: all exceptions masked */
-	[24] = 0x80, [25] = 0x1f,			/* MXCSR 0x1f80 */
-};
-
-static u32 cpu_mxcsr_mask;
-
-/* The MXCSR bits this CPU accepts (FXRSTOR #GPs on any other). */
-u32 mxcsr_mask(void)
-{
-	if (!cpu_mxcsr_mask) {
-		static u8 img[512] __aligned(16);
-		asm volatile("fxsave64 %0" : "=m"(img));
-		memcpy(&cpu_mxcsr_mask, img + 28, 4);
-		if (!cpu_mxcsr_mask)
-			cpu_mxcsr_mask = 0xffbf;	/* the architectural default */
-	}
-	return cpu_mxcsr_mask;
-}
-
-/* The FPU as a new program (or a signal handler) gets it. */
-void fpu_reset_live(void)
-{
-	asm volatile("fxrstor64 %0" : : "m"(fpu_template));
-}
 
 /* exec: a new program starts with no TLS and a freshly initialised FPU. */
 void task_reset_user_state(struct task *t)
@@ -59,8 +34,7 @@ void task_reset_user_state(struct task *t)
 	wrmsr(MSR_FS_BASE, 0);
 	asm volatile("swapgs; movw %w0, %%gs; swapgs" : : "r"(0));
 	wrmsr(MSR_KERNEL_GS_BASE, 0);
-	memcpy(t->fpu, fpu_template, sizeof(t->fpu));
-	asm volatile("fxrstor64 %0" : : "m"(t->fpu));
+	fpu_exec_reset(t);
 }
 
 SYSCALL_DEFINE2(arch_prctl, int, code, unsigned long, addr)
@@ -92,7 +66,7 @@ SYSCALL_DEFINE2(arch_prctl, int, code, unsigned long, addr)
 	case ARCH_SET_CPUID:
 		return addr ? 0 : -ENODEV;
 	}
-	return -EINVAL;
+	return fpu_arch_prctl(code, addr);
 }
 
 /* A 32-bit task only has the mode-independent codes (Linux does the same). */
@@ -102,7 +76,7 @@ COMPAT_SYSCALL_DEFINE2(arch_prctl, int, code, unsigned long, addr)
 		return 1;
 	if (code == ARCH_SET_CPUID)
 		return addr ? 0 : -ENODEV;
-	return -EINVAL;
+	return fpu_arch_prctl(code, addr);
 }
 
 /*
@@ -163,6 +137,16 @@ static int set_tls_entry(struct task *t, int idx, struct user_desc __user *uinfo
 			asm volatile("movw %0, %%fs" : : "r"(now));
 		if (gs == sel)
 			asm volatile("swapgs; movw %0, %%gs; swapgs" : : "r"(now));
+	} else {
+		/* A task that is not running (a new clone's CLONE_SETTLS, a
+		 * tracee) resumes with its saved base when FSGSBASE makes the
+		 * base win over the selector: give it the new one (Linux's
+		 * do_set_thread_area). */
+		u16 sel = (idx << 3) | 3;
+		if (t->fsindex == sel)
+			t->fsbase = desc_base(t->tls[idx - GDT_TLS_MIN]);
+		if (t->gsindex == sel)
+			t->gsbase = desc_base(t->tls[idx - GDT_TLS_MIN]);
 	}
 	return 0;
 }

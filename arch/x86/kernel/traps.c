@@ -20,6 +20,7 @@ void dump_backtrace(unsigned long rbp, void (*out)(const char *));
 void dump_symbol(unsigned long addr, void (*out)(const char *));
 int handle_user_page_fault(unsigned long addr, unsigned long error);
 bool fixup_exception(struct pt_regs *regs);
+bool emulate_vsyscall(struct pt_regs *regs, unsigned long addr, unsigned long error);
 void do_irq(int irq);
 void exit_to_user_mode(struct pt_regs *regs);
 
@@ -164,11 +165,22 @@ static void do_exception(struct pt_regs *regs, unsigned long vector, unsigned lo
 		int r = addr < (1UL << 47) ? handle_user_page_fault(addr, error) : -EFAULT;
 		if (r == 0)
 			return;
+		if (r == -ENOMEM && user_mode(regs)) {
+			/* The OOM killer ran in the allocator: either the
+			 * page is there now (the fault is retried) or this
+			 * process was chosen and SIGKILL ends it on the way
+			 * out - never a SIGSEGV, as on Linux. */
+			if (!current->group->group_exit)
+				send_signal(current, SIGKILL);
+			return;
+		}
 		if (!user_mode(regs)) {
 			if (fixup_exception(regs))
 				return;
 			die(regs, vector, error);
 		}
+		if (emulate_vsyscall(regs, addr, error))	/* vsyscall.c */
+			return;
 		printk("pid %d (%s): %s at %lx ip %lx error %lx\n", current->pid,
 		       current->comm, r == -EIO ? "SIGBUS" : "SIGSEGV", addr, regs->ip, error);
 		if (r == -EIO)

@@ -1,0 +1,149 @@
+/*
+ * /proc/PID/maps and smaps.  The line format is Linux's show_map_vma():
+ * range, permissions, offset, device, inode, then - when there is a name -
+ * spaces up to column 73 and the name.  A line without a name keeps the
+ * trailing space after the inode, as Linux's does.  64-bit tasks end with
+ * the [vsyscall] page, which Linux lists for every 64-bit process under
+ * its default vsyscall=xonly even though no VMA of the process holds it.
+ */
+#include <xentry/kernel.h>
+#include <xentry/sched.h>
+#include "internal.h"
+
+void *user_page(struct mm *mm, unsigned long va);	/* mm/vm.c */
+
+/* 25 + 6 * sizeof(void *) - 1: the width Linux pads the name column to. */
+#define MAPS_NAME_COL 72
+
+static void name_of(struct mm *mm, struct vma *v, struct pbuf *pb)
+{
+	if (v->ino)
+		proc_inode_path(v->ino, pb);
+	else if (v->flags & VMA_VDSO)
+		pb_printf(pb, "[vdso]");
+	else if (v->flags & VMA_STACK)
+		pb_printf(pb, "[stack]");
+	else if (mm->brk > mm->brk_start && v->start <= mm->brk &&
+		 v->end >= mm->brk_start)
+		pb_printf(pb, "[heap]");
+}
+
+static void map_line(struct pbuf *pb, unsigned long start, unsigned long end,
+		     u32 prot, bool shared, unsigned long off, u32 dev,
+		     unsigned long ino, struct pbuf *name)
+{
+	size_t begin = pb->len;
+
+	pb_printf(pb, "%08lx-%08lx %c%c%c%c %08lx %02x:%02x %lu ", start, end,
+		  prot & PROT_READ ? 'r' : '-', prot & PROT_WRITE ? 'w' : '-',
+		  prot & PROT_EXEC ? 'x' : '-', shared ? 's' : 'p', off,
+		  MAJOR(dev), MINOR(dev), ino);
+	if (name && name->len) {
+		size_t used = pb->len - begin;
+		while (used++ < MAPS_NAME_COL)
+			pb_write(pb, " ", 1);
+		pb_write(pb, " ", 1);
+		pb_write(pb, name->buf, name->len);
+	}
+	pb_write(pb, "\n", 1);
+}
+
+static void vma_line(struct mm *mm, struct vma *v, struct pbuf *pb)
+{
+	struct pbuf name = { 0 };
+
+	name_of(mm, v, &name);
+	map_line(pb, v->start, v->end, v->prot, v->flags & VMA_SHARED,
+		 v->ino ? (unsigned long)v->off : 0, v->ino ? v->ino->dev : 0,
+		 v->ino ? v->ino->ino : 0, &name);
+	pb->oom |= name.oom;
+	pb_free(&name);
+}
+
+static void vsyscall_line(struct task *t, struct pbuf *pb)
+{
+	struct pbuf name = { 0 };
+
+	if (t->is32)
+		return;
+	pb_printf(&name, "[vsyscall]");
+	map_line(pb, 0xffffffffff600000UL, 0xffffffffff601000UL, PROT_EXEC, false,
+		 0, 0, 0, &name);
+	pb_free(&name);
+}
+
+int proc_show_maps(struct task *t, struct pbuf *pb)
+{
+	if (!t->mm)
+		return 0;
+	for (struct vma *v = t->mm->vmas; v; v = v->next)
+		vma_line(t->mm, v, pb);
+	vsyscall_line(t, pb);
+	return 0;
+}
+
+static void smaps_kb(struct pbuf *pb, const char *label, unsigned long kbytes)
+{
+	size_t n = strlen(label);
+
+	pb_printf(pb, "%s", label);
+	while (n++ < 16)
+		pb_write(pb, " ", 1);
+	pb_printf(pb, "%8lu kB\n", kbytes);
+}
+
+static void smaps_body(struct pbuf *pb, unsigned long size, unsigned long rss,
+		       bool shared, u32 prot, u32 flags, bool anon)
+{
+	unsigned long k = PAGE_SIZE / 1024;
+
+	smaps_kb(pb, "Size:", size * k);
+	smaps_kb(pb, "KernelPageSize:", 4);
+	smaps_kb(pb, "MMUPageSize:", 4);
+	smaps_kb(pb, "Rss:", rss * k);
+	smaps_kb(pb, "Pss:", rss * k);
+	smaps_kb(pb, "Pss_Dirty:", shared ? 0 : rss * k);
+	smaps_kb(pb, "Shared_Clean:", 0);
+	smaps_kb(pb, "Shared_Dirty:", shared ? rss * k : 0);
+	smaps_kb(pb, "Private_Clean:", 0);
+	smaps_kb(pb, "Private_Dirty:", shared ? 0 : rss * k);
+	smaps_kb(pb, "Referenced:", rss * k);
+	smaps_kb(pb, "Anonymous:", anon ? rss * k : 0);
+	smaps_kb(pb, "KSM:", 0);
+	smaps_kb(pb, "LazyFree:", 0);
+	smaps_kb(pb, "AnonHugePages:", 0);
+	smaps_kb(pb, "ShmemPmdMapped:", 0);
+	smaps_kb(pb, "FilePmdMapped:", 0);
+	smaps_kb(pb, "Shared_Hugetlb:", 0);
+	pb_printf(pb, "Private_Hugetlb: %7lu kB\n", 0UL);
+	smaps_kb(pb, "Swap:", 0);
+	smaps_kb(pb, "SwapPss:", 0);
+	smaps_kb(pb, "Locked:", 0);
+	pb_printf(pb, "THPeligible:    0\nVmFlags:%s%s%s%s mr mw me%s%s \n",
+		  prot & PROT_READ ? " rd" : "", prot & PROT_WRITE ? " wr" : "",
+		  prot & PROT_EXEC ? " ex" : "", shared ? " sh" : "",
+		  flags & VMA_STACK ? " gd" : "", shared ? "" : " ac");
+}
+
+int proc_show_smaps(struct task *t, struct pbuf *pb)
+{
+	struct mm *mm = t->mm;
+
+	if (!mm)
+		return 0;
+	for (struct vma *v = mm->vmas; v; v = v->next) {
+		unsigned long rss = 0;
+		for (unsigned long va = v->start; va < v->end; va += PAGE_SIZE)
+			if (user_page(mm, va))
+				rss++;
+		vma_line(mm, v, pb);
+		bool shared = v->flags & VMA_SHARED;
+		smaps_body(pb, (v->end - v->start) / PAGE_SIZE, rss, shared, v->prot,
+			   v->flags, !v->ino || (!shared && rss));
+	}
+	if (!t->is32) {
+		vsyscall_line(t, pb);
+		smaps_body(pb, 1, 0, false, PROT_EXEC, 0, false);
+	}
+	return 0;
+}

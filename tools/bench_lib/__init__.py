@@ -1,0 +1,1 @@
+"""tools/bench in parts: common (paths, rows), runs, report, busybox."""
