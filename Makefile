@@ -5,6 +5,7 @@
 #   make test-linux   the same user-space suite on this machine's Linux
 #   make kernel       just build/xentry.bin
 #   make conformance  Linux's x86 selftests on xentry, Linux and this host
+#                     (SUITE=extra|all: other selftest directories too)
 #
 # Both README commands first make sure the Debian packages are installed
 # (tools/ensure-deps; apt-get when run as root).
@@ -41,7 +42,7 @@ KSRCS := $(wildcard arch/x86/kernel/*.c arch/x86/entry/*.c arch/x86/lib/*.c \
 	drivers/tty/*.c)
 KASM := $(wildcard arch/x86/boot/*.S arch/x86/entry/*.S arch/x86/lib/*.S)
 KOBJS := $(patsubst %.c,$(OBJ)/%.o,$(KSRCS)) $(patsubst %.S,$(OBJ)/%.o,$(KASM)) \
-	$(OBJ)/vdso32-image.o
+	$(OBJ)/vdso32-image.o $(OBJ)/vdso64-image.o
 LDSCRIPT := arch/x86/kernel/xentry.ld
 SYSCALL_HDRS := $(GEN)/syscalls_64.h $(GEN)/syscalls_32.h
 
@@ -71,20 +72,29 @@ $(OBJ)/arch/x86/entry/common.o: $(SYSCALL_HDRS) $(GEN)/vdso32-offsets.h
 # every call a few instructions (docs/performance.md).
 $(OBJ)/arch/x86/entry/common.o: KCFLAGS += -fomit-frame-pointer -mpreferred-stack-boundary=3
 
-# The 32-bit vDSO: a real ELF shared object from its own linker script,
-# then embedded (bytes + symbol offsets for C) by tools/gen-vdso.py.
+# The vDSOs: real ELF shared objects from one linker script, then embedded
+# (bytes + symbol offsets for C) by tools/gen-vdso.py.  Their clock code
+# (common/vclock.c) is built once per ABI (docs/vdso.md).
 VDSO_DIR := arch/x86/entry/vdso/vdso32
-VDSO_OBJS := $(OBJ)/vdso32/system_call.o $(OBJ)/vdso32/sigreturn.o
+VDSO_LDS := $(VDSO_DIR)/vdso32.lds
+VDSO_CFLAGS := -std=gnu11 -O2 -fPIC -ffreestanding -fno-builtin -nostdinc \
+	-fno-stack-protector -fcf-protection=none -fasynchronous-unwind-tables \
+	-fno-omit-frame-pointer -Wall -Wextra -Iarch/x86/include
+VDSO_LDFLAGS := -nostdlib -shared -Wl,-T,$(VDSO_LDS) -Wl,--hash-style=both \
+	-Wl,--eh-frame-hdr -Wl,-z,max-page-size=4096 -Wl,--build-id=none
+VDSO_OBJS := $(OBJ)/vdso32/system_call.o $(OBJ)/vdso32/sigreturn.o $(OBJ)/vdso32/vclock.o
 $(OBJ)/vdso32/%.o: $(VDSO_DIR)/%.S
 	$(Q)mkdir -p $(dir $@)
 	$(Q)echo "  AS32    $<"
 	$(Q)$(CC) -m32 -c $< -o $@
-$(BUILD)/vdso32.so: $(VDSO_OBJS) $(VDSO_DIR)/vdso32.lds $(VDSO_DIR)/vdso32.map
+$(OBJ)/vdso32/vclock.o: arch/x86/entry/vdso/common/vclock.c arch/x86/include/asm/vvar.h
+	$(Q)mkdir -p $(dir $@)
+	$(Q)echo "  CC32    $<"
+	$(Q)$(CC) -m32 $(VDSO_CFLAGS) -c $< -o $@
+$(BUILD)/vdso32.so: $(VDSO_OBJS) $(VDSO_LDS) $(VDSO_DIR)/vdso32.map
 	$(Q)echo "  VDSO    $@"
-	$(Q)$(CC) -m32 -nostdlib -shared -Wl,-T,$(VDSO_DIR)/vdso32.lds \
-	    -Wl,--version-script=$(VDSO_DIR)/vdso32.map -Wl,-soname=linux-gate.so.1 \
-	    -Wl,--hash-style=both -Wl,--eh-frame-hdr -Wl,-z,max-page-size=4096 \
-	    -Wl,--build-id=none -o $@ $(VDSO_OBJS)
+	$(Q)$(CC) -m32 $(VDSO_LDFLAGS) -Wl,--version-script=$(VDSO_DIR)/vdso32.map \
+	    -Wl,-soname=linux-gate.so.1 -o $@ $(VDSO_OBJS)
 $(GEN)/vdso32-image.S $(GEN)/vdso32-offsets.h: $(BUILD)/vdso32.so tools/gen-vdso.py
 	$(Q)mkdir -p $(GEN)
 	$(Q)nm $< > $(BUILD)/vdso32.nm
@@ -92,6 +102,23 @@ $(GEN)/vdso32-image.S $(GEN)/vdso32-offsets.h: $(BUILD)/vdso32.so tools/gen-vdso
 $(OBJ)/vdso32-image.o: $(GEN)/vdso32-image.S
 	$(Q)$(CC) $(KASFLAGS) -c $< -o $@
 $(OBJ)/arch/x86/entry/vdso/vdso32-setup.o: $(GEN)/vdso32-offsets.h
+
+VDSO64_DIR := arch/x86/entry/vdso/vdso64
+$(OBJ)/vdso64/vclock.o: arch/x86/entry/vdso/common/vclock.c arch/x86/include/asm/vvar.h
+	$(Q)mkdir -p $(dir $@)
+	$(Q)echo "  CC64    $<"
+	$(Q)$(CC) -m64 $(VDSO_CFLAGS) -c $< -o $@
+$(BUILD)/vdso64.so: $(OBJ)/vdso64/vclock.o $(VDSO_LDS) $(VDSO64_DIR)/vdso64.map
+	$(Q)echo "  VDSO    $@"
+	$(Q)$(CC) -m64 $(VDSO_LDFLAGS) -Wl,--version-script=$(VDSO64_DIR)/vdso64.map \
+	    -Wl,-soname=linux-vdso.so.1 -o $@ $(OBJ)/vdso64/vclock.o
+$(GEN)/vdso64-image.S $(GEN)/vdso64-offsets.h: $(BUILD)/vdso64.so tools/gen-vdso.py
+	$(Q)mkdir -p $(GEN)
+	$(Q)nm $< > $(BUILD)/vdso64.nm
+	$(Q)python3 tools/gen-vdso.py $< $(BUILD)/vdso64.nm $(GEN)/vdso64-image.S $(GEN)/vdso64-offsets.h vdso64
+$(OBJ)/vdso64-image.o: $(GEN)/vdso64-image.S
+	$(Q)$(CC) $(KASFLAGS) -c $< -o $@
+$(OBJ)/arch/x86/entry/vdso/vdso.o: $(GEN)/vdso32-offsets.h $(GEN)/vdso64-offsets.h
 
 $(OBJ)/%.o: %.c
 	$(Q)mkdir -p $(dir $@)
@@ -168,10 +195,25 @@ fuzz: deps kernel
 # Linux's own x86 selftests (docs/conformance.md): fetched with apt-get,
 # built static as upstream builds them, run on xentry under the three vDSO
 # configurations, on Linux 6.12 in the same QEMU and on this host; table in
-# build/conformance/results.md.  Not in CI yet.
+# build/conformance/results.md.  Not in CI yet.  SUITE=extra runs the
+# other selftest directories (vDSO, futex, ptrace, timers, ...), SUITE=all
+# both; the default, x86, is the gate.
+SUITE ?= x86
 .PHONY: conformance
 conformance: deps kernel
-	$(Q)tools/conformance --kernel $(VDIR)/xentry.bin --jobs $(JOBS)
+	$(Q)tools/conformance --suite $(SUITE) --kernel $(VDIR)/xentry.bin --jobs $(JOBS)
+
+# Debian's static programs (busybox, bash, zsh, gpgv, e2fsck, dar, qemu-user)
+# running scripted workloads (tests/realworld/) on xentry under the three
+# vDSO configurations and on Linux in the same QEMU; every output
+# difference is reported (docs/realworld.md, build/realworld/report.md).
+# realworld-ci: the bounded set (busybox, bash, zsh; no i386 or qemu-user
+# download), about a minute.
+.PHONY: realworld realworld-ci
+realworld: deps kernel
+	$(Q)BUILD=$(abspath $(BUILD)) tools/realworld --kernel $(VDIR)/xentry.bin --jobs $(JOBS)
+realworld-ci: deps kernel
+	$(Q)BUILD=$(abspath $(BUILD)) tools/realworld --ci --kernel $(VDIR)/xentry.bin --jobs $(JOBS)
 
 test-linux: deps tests
 	$(Q)tools/run-tests --linux $$($(MAKE) -s -C tests/user OUT=$(TESTS_OUT) list)
@@ -191,7 +233,7 @@ debug: deps kernel tests
 # For editors (clangd, ...): every kernel source with the flags the rules
 # above give it, from make's own variables (tools/gen-compile-commands.py).
 .PHONY: compile_commands.json
-compile_commands.json: $(SYSCALL_HDRS) $(GEN)/vdso32-offsets.h
+compile_commands.json: $(SYSCALL_HDRS) $(GEN)/vdso32-offsets.h $(GEN)/vdso64-offsets.h
 	$(Q)python3 tools/gen-compile-commands.py --dir $(CURDIR) --cc $(CC) \
 	    --cflags '$(KCFLAGS)' --asflags '$(KASFLAGS)' \
 	    --extra 'arch/x86/entry/common.c=-fomit-frame-pointer -mpreferred-stack-boundary=3' \

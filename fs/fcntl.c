@@ -124,6 +124,27 @@ SYSCALL_DEFINE3(fcntl, unsigned int, fd, unsigned int, cmd, unsigned long, arg)
  * ioctl: the commands every descriptor understands (do_vfs_ioctl) come
  * first, then the file's own; anything unknown is ENOTTY.
  */
+/*
+ * The inode flags (chattr/lsattr's, FS_IOC_GETFLAGS), read as an int
+ * whatever the "long" in the request's number says.  Only files of the
+ * ramfs answer, like Linux's tmpfs; no flag is ever set here (there is no
+ * FS_IOC_SETFLAGS), so the answer is 0.  dar saves these "filesystem
+ * specific attributes" of every file it archives.  The 32-bit number is
+ * the i386 spelling, which Linux knows only from compat tasks.
+ */
+#define FS_IOC_GETFLAGS 0x80086601u
+#define FS_IOC32_GETFLAGS 0x80046601u
+static long fs_getflags(struct file *f, unsigned int cmd, int __user *arg)
+{
+	struct inode *ino = f->inode;
+
+	if (cmd == FS_IOC32_GETFLAGS && !current->is32)
+		return -ENOTTY;
+	if (!ino || ino->dev != ROOTFS_DEV || !(S_ISREG(ino->mode) || S_ISDIR(ino->mode)))
+		return f->ops->ioctl ? f->ops->ioctl(f, cmd, (unsigned long)arg) : -ENOTTY;
+	return put_user(0, arg);
+}
+
 SYSCALL_DEFINE3(ioctl, unsigned int, fd, unsigned int, cmd, unsigned long, arg)
 {
 	struct file *f = fget_io(fd);
@@ -148,6 +169,10 @@ SYSCALL_DEFINE3(ioctl, unsigned int, fd, unsigned int, cmd, unsigned long, arg)
 		}
 		break;
 	}
+	case FS_IOC_GETFLAGS:
+	case FS_IOC32_GETFLAGS:
+		r = fs_getflags(f, cmd, (int __user *)arg);
+		break;
 	case FIONREAD:
 		if (f->inode && S_ISREG(f->inode->mode)) {
 			/* file_ioctl(): bytes from the offset to EOF */

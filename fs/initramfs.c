@@ -250,7 +250,9 @@ void vfs_init(const void *data, size_t len)
 	struct unpack u = { 0 };
 	struct cpio_error err;
 
-	fs_root = inode_new(S_IFDIR | 0755);
+	/* Linux unpacks the initramfs into a tmpfs whose root is 1777, like
+	 * /tmp (the cpio has no "." entry to say otherwise). */
+	fs_root = inode_new(S_IFDIR | 01777);
 	if (!fs_root)
 		panic("fs: out of memory");
 	fs_root->nlink = 2;			/* its name in itself: . and .. */

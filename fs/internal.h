@@ -119,6 +119,9 @@ void proc_mount(void);			/* /proc, at boot */
 /* dir_find() in a procfs directory: the entry, made or refreshed now. */
 struct inode *proc_lookup(struct inode *dir, const char *name, size_t len);
 void proc_fill_dir(struct inode *dir);	/* before getdents64 lists it */
+/* Following /proc/PID/fd/N: the open file's inode (referenced), or NULL
+ * for any other symlink (fs/proc/base.c). */
+struct inode *proc_fd_target(struct inode *lnk);
 extern const struct file_ops proc_fops;
 int __dir_link(struct inode *dir, const char *name, size_t len, struct inode *ino);
 int __dir_unlink(struct inode *dir, const char *name, size_t len);

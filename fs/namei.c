@@ -109,6 +109,11 @@ static int follow_link(struct walk *w, struct inode **cur, struct inode *lnk)
 
 	if (++w->links > MAXSYMLINKS)
 		return -ELOOP;
+	if (lnk->proc.pe && (dest = proc_fd_target(lnk))) {
+		inode_put(*cur);	/* a magic link: the open file itself */
+		*cur = dest;
+		return 0;
+	}
 	if (!t || !t[0])
 		return -ENOENT;		/* an empty symlink resolves to nothing */
 	inode_get(lnk);			/* keep the target string alive */

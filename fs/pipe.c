@@ -257,13 +257,17 @@ struct file *fifo_open(struct inode *ino, unsigned int flags,
 	struct pipe *p = ino->u.fifo.pipe;
 	struct file *f;
 	int r = 0;
+	/* An anonymous pipe reopened through /proc/PID/fd/N (bash's and
+	 * zsh's <(...)) never waits for a partner and never says ENXIO, as
+	 * on Linux: its writer may well have come and gone already. */
+	bool is_pipe = ino->dev == PIPEFS_DEV;
 
 	fmode &= FMODE_READ | FMODE_WRITE;	/* never seekable */
 	if (!fmode) {
 		*err = -EINVAL;			/* access mode 3 */
 		return NULL;
 	}
-	if ((fmode == FMODE_WRITE) && (flags & O_NONBLOCK) && (!p || !p->readers)) {
+	if (!is_pipe && (fmode == FMODE_WRITE) && (flags & O_NONBLOCK) && (!p || !p->readers)) {
 		*err = -ENXIO;
 		return NULL;
 	}
@@ -287,7 +291,9 @@ struct file *fifo_open(struct inode *ino, unsigned int flags,
 	}
 	wakeup(&p->open_wait);
 	poll_notify();
-	if (fmode == FMODE_READ && !p->writers && !(flags & O_NONBLOCK))
+	if (is_pipe)
+		;
+	else if (fmode == FMODE_READ && !p->writers && !(flags & O_NONBLOCK))
 		r = wait_for_partner(p, &p->w_counter);
 	else if (fmode == FMODE_WRITE && !p->readers)
 		r = wait_for_partner(p, &p->r_counter);
@@ -306,7 +312,7 @@ struct file *fifo_open(struct inode *ino, unsigned int flags,
 	}
 	f->priv = p;
 	/* A reader that has not met a writer yet is not hung up (poll). */
-	f->version = (fmode == FMODE_READ && !p->writers) ? p->w_counter : 0;
+	f->version = (!is_pipe && fmode == FMODE_READ && !p->writers) ? p->w_counter : 0;
 	return f;
 }
 

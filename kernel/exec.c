@@ -30,7 +30,8 @@ u64 get_random_u64(void);
  * page to the last one below 2^47 to test RIPs at the boundary).  An i386
  * stack ends at the top of its 4 GiB, as Linux's does.
  */
-#define STACK_TOP_64 0x7ffff8000000UL
+/* Below the 64-bit vDSO, its vvar page and a free page (vm.h). */
+#define STACK_TOP_64 (VDSO64_BASE - 2 * PAGE_SIZE)
 
 static unsigned long stack_top(struct mm *mm)
 {
@@ -202,6 +203,11 @@ static long load_elf(struct inode *ino, const char *filename, const char *exe,
 	mm = mm_create(img.is32);
 	if (!mm)
 		goto out;
+	/* /proc/PID/exe: the file loaded (for a script, its interpreter),
+	 * not the path used to reach it - exec("/proc/self/exe") must not
+	 * make exe point at itself. */
+	mm->exe = ino;
+	inode_get(ino);
 	struct elf_loaded prog = { 0 };
 	err = elf_map_program(mm, ino, &img, ph, interp != NULL, &prog);
 	if (err)
@@ -213,11 +219,9 @@ static long load_elf(struct inode *ino, const char *filename, const char *exe,
 		if (err)
 			goto out;
 	}
-	if (img.is32) {
-		err = vdso32_map(mm);
-		if (err)
-			goto out;
-	}
+	err = img.is32 ? vdso32_map(mm) : vdso64_map(mm);
+	if (err)
+		goto out;
 	err = vma_map(mm, stack_top(mm) - STACK_SIZE, STACK_SIZE,
 		      PROT_READ | PROT_WRITE | (prog.exec_stack ? PROT_EXEC : 0), VMA_STACK,
 		      NULL, 0, 0);
@@ -250,10 +254,10 @@ static long load_elf(struct inode *ino, const char *filename, const char *exe,
 	u32 a, b, c, d;
 	cpuid(1, 0, &a, &b, &c, &d);
 	/* Linux puts the vDSO entries first (ARCH_DLINFO); a 64-bit task has
-	 * no vDSO here, so it starts after those two pairs. */
+	 * no AT_SYSINFO (no __kernel_vsyscall), so it starts after that pair. */
 	unsigned long aux[] = {
 		AT_SYSINFO, img.is32 ? vdso32_sym(mm, 0) : 0,
-		AT_SYSINFO_EHDR, mm->vdso32,
+		AT_SYSINFO_EHDR, img.is32 ? mm->vdso32 : mm->vdso64,
 		AT_HWCAP, d, AT_PAGESZ, PAGE_SIZE, AT_CLKTCK, 100,
 		AT_PHDR, prog.phdr, AT_PHENT, img.phentsize, AT_PHNUM, img.phnum,
 		AT_BASE, interp_base, AT_FLAGS, 0, AT_ENTRY, prog.entry,
@@ -262,7 +266,7 @@ static long load_elf(struct inode *ino, const char *filename, const char *exe,
 	};
 	struct pt_regs *regs = t->regs;
 	unsigned long sp;
-	int skip = img.is32 ? 0 : 2;
+	int skip = img.is32 ? 0 : 1;
 	err = setup_stack(mm, img.is32, filename, x, aux + 2 * skip,
 			  ARRAY_SIZE(aux) / 2 - skip, &sp);
 	if (err) {
@@ -296,14 +300,6 @@ static long load_elf(struct inode *ino, const char *filename, const char *exe,
 	/* comm is the name it was run by (the script's, for a script);
 	 * the executable is the binary really loaded (its interpreter). */
 	task_set_comm(t, filename);
-	/* Linux's /proc/PID/exe names the file, not the path used to reach
-	 * it: exec("/proc/self/exe") must not make exe point at itself. */
-	if (fs_inode_path(ino, t->exe_path, sizeof(t->exe_path)) < 0) {
-		if (exe[0] == '/')
-			strlcpy(t->exe_path, exe, sizeof(t->exe_path));
-		else
-			snprintf(t->exe_path, sizeof(t->exe_path), "/%s", exe);
-	}
 	vfork_release(t);
 	if (prog.doomed)
 		force_sig(11);

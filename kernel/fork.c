@@ -177,7 +177,7 @@ static long do_fork(const struct clone_args_k *a)
 	memcpy(c->rlim, p->rlim, sizeof(c->rlim));
 	memcpy(c->tls, p->tls, sizeof(c->tls));
 	memcpy(c->comm, p->comm, sizeof(c->comm));
-	memcpy(c->exe_path, p->exe_path, sizeof(c->exe_path));
+	c->nice = p->nice;
 	/* Live user state: FPU registers and segment bases are in the CPU. */
 	fpu_fork(c);
 	asm volatile("movw %%ds, %0" : "=m"(c->dsindex));

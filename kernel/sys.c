@@ -1,5 +1,6 @@
 /* Small process-wide system calls: identity, limits, uname, randomness. */
 #include <xentry/kernel.h>
+#include <xentry/mm.h>
 #include <xentry/sched.h>
 #include <xentry/syscalls.h>
 #include <xentry/uaccess.h>
@@ -60,7 +61,7 @@ SYSCALL_DEFINE1(newuname, struct new_utsname __user *, name)
 	struct new_utsname u;
 	memset(&u, 0, sizeof(u));
 	strlcpy(u.sysname, "Linux", 65);	/* programs compare this */
-	strlcpy(u.nodename, "xentry", 65);
+	strlcpy(u.nodename, "(none)", 65);	/* Linux's until sethostname */
 	strlcpy(u.release, "6.8.0-xentry", 65);
 	strlcpy(u.version, "#1 xentry", 65);
 	strlcpy(u.machine, "x86_64", 65);	/* also for i386 tasks, as Linux */
@@ -78,13 +79,36 @@ SYSCALL_DEFINE1(newuname, struct new_utsname __user *, name)
 #define RLIMIT_NOFILE 7
 #define NR_OPEN_SYSCTL 1048576UL	/* /proc/sys/fs/nr_open */
 
+#define RLIMIT_NPROC 6
+#define RLIMIT_MEMLOCK 8
+#define RLIMIT_SIGPENDING 11
+#define RLIMIT_MSGQUEUE 12
+#define RLIMIT_NICE 13
+#define RLIMIT_RTPRIO 14
+
+/* init's limits, which everyone inherits: Linux's boot values, as
+ * `ulimit -a` shows them on a booted system.  NPROC and SIGPENDING are
+ * half of Linux's max_threads, the number of 16 KiB kernel stacks that
+ * fit in an eighth of RAM (so they follow the memory size); MEMLOCK is
+ * 8 MiB (Linux >= 5.16), MSGQUEUE 800 KiB (MQ_BYTES_MAX), NICE and
+ * RTPRIO 0 (no raising priority without privilege). */
 void rlimits_init(struct task *t)
 {
+	unsigned long threads = total_page_count() * PAGE_SIZE / (16384UL * 8);
+
+	if (threads < 20)
+		threads = 20;
 	for (int i = 0; i < RLIM_NLIMITS; i++)
 		t->rlim[i] = (struct rlimit64){ RLIM_INFINITY, RLIM_INFINITY };
 	t->rlim[RLIMIT_STACK].cur = 8UL << 20;
 	t->rlim[RLIMIT_CORE].cur = 0;
 	t->rlim[RLIMIT_NOFILE] = (struct rlimit64){ 1024, 4096 };
+	t->rlim[RLIMIT_NPROC] = (struct rlimit64){ threads / 2, threads / 2 };
+	t->rlim[RLIMIT_SIGPENDING] = t->rlim[RLIMIT_NPROC];
+	t->rlim[RLIMIT_MEMLOCK] = (struct rlimit64){ 8UL << 20, 8UL << 20 };
+	t->rlim[RLIMIT_MSGQUEUE] = (struct rlimit64){ 819200, 819200 };
+	t->rlim[RLIMIT_NICE] = (struct rlimit64){ 0, 0 };
+	t->rlim[RLIMIT_RTPRIO] = (struct rlimit64){ 0, 0 };
 }
 
 static int do_prlimit(struct task *t, unsigned res, const struct rlimit64 *new,

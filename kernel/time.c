@@ -4,6 +4,7 @@
 #include <xentry/syscalls.h>
 #include <xentry/uaccess.h>
 #include <asm/x86.h>
+#include <asm/vvar.h>
 
 #define NSEC_PER_SEC 1000000000UL
 #define TICK_NS 10000000UL
@@ -11,8 +12,16 @@
 u32 pit_read_count(void);
 u32 pit_reload(void);
 u64 pit_counts_to_ns(u64 counts);
+/* CLOCK_REALTIME - CLOCK_MONOTONIC, mod 2^64: the RTC at boot, then
+ * whatever settimeofday/clock_settime make it. */
 static u64 boot_epoch_ns;
 static u64 last_ns;
+static int tz_minuteswest, tz_dsttime;	/* settimeofday's, for gettimeofday */
+
+/* The vDSO's copy of all this (arch/x86/entry/vdso/vdso.c, docs/vdso.md). */
+void vvar_init(u64 tsc_base, u64 mult, u64 wall_offset, u64 coarse_res);
+void vvar_set_wall(u64 wall_offset);
+void vvar_set_tz(int minuteswest, int dsttime);
 
 /*
  * The clock is the TSC, calibrated once against the PIT.  It used to be
@@ -25,9 +34,10 @@ static u64 last_ns;
  */
 static u64 tsc_boot, tsc_mult;		/* ns = (tsc - tsc_boot) * tsc_mult >> 32 */
 
+/* The very function the vDSO uses, so the two can never disagree. */
 static u64 tsc_to_ns(u64 delta)
 {
-	return (u64)(((unsigned __int128)delta * tsc_mult) >> 32);
+	return vvar_cycles_to_ns(delta, tsc_mult);
 }
 
 /* About 2 ms of PIT counts (0.84 us each: 0.04% error at worst) keeps the
@@ -94,6 +104,7 @@ void time_init(void)
 	long days = (long)era * 146097 + doe - 719468;
 	boot_epoch_ns = ((u64)days * 86400 + h * 3600 + mi * 60 + s) * NSEC_PER_SEC;
 	printk("time: %u-%02u-%02u %02u:%02u:%02u UTC\n", y, mo, d, h, mi, s);
+	vvar_init(tsc_boot, tsc_mult, boot_epoch_ns, TICK_NS);
 }
 
 #define CLOCK_REALTIME 0
@@ -104,12 +115,14 @@ void time_init(void)
 #define CLOCK_REALTIME_COARSE 5
 #define CLOCK_MONOTONIC_COARSE 6
 #define CLOCK_BOOTTIME 7
+#define CLOCK_TAI 11
 
 static int clock_read(int id, u64 *ns)
 {
 	switch (id) {
 	case CLOCK_REALTIME:
 	case CLOCK_REALTIME_COARSE:
+	case CLOCK_TAI:			/* TAI offset 0 until adjtimex sets one */
 		*ns = ktime_real_ns();
 		return 0;
 	case CLOCK_MONOTONIC:
@@ -184,7 +197,8 @@ SYSCALL_DEFINE2(gettimeofday, struct timeval64 __user *, tv, void __user *, tz)
 	struct timeval64 v = { ns / NSEC_PER_SEC, (ns % NSEC_PER_SEC) / 1000 };
 	if (tv && copy_to_user(tv, &v, sizeof(v)))
 		return -EFAULT;
-	if (tz && clear_user(tz, 8))
+	int z[2] = { tz_minuteswest, tz_dsttime };
+	if (tz && copy_to_user(tz, z, sizeof(z)))
 		return -EFAULT;
 	return 0;
 }
@@ -195,7 +209,8 @@ COMPAT_SYSCALL_DEFINE2(gettimeofday, struct compat_timeval __user *, tv, void __
 	struct compat_timeval v = { ns / NSEC_PER_SEC, (ns % NSEC_PER_SEC) / 1000 };
 	if (tv && copy_to_user(tv, &v, sizeof(v)))
 		return -EFAULT;
-	if (tz && clear_user(tz, 8))
+	int z[2] = { tz_minuteswest, tz_dsttime };
+	if (tz && copy_to_user(tz, z, sizeof(z)))
 		return -EFAULT;
 	return 0;
 }
@@ -345,4 +360,104 @@ COMPAT_SYSCALL_DEFINE4(clock_nanosleep, int, which, int, flags,
 		       struct compat_timespec __user *, rmtp)
 {
 	return do_clock_nanosleep(which, flags, rqtp, rmtp, true);
+}
+
+/*
+ * Setting the wall clock.  Every task is root here, so there is no EPERM.
+ * Only CLOCK_REALTIME can be set; the monotonic clocks never jump.  The
+ * new offset goes to the vvar page at once, so the vDSO's next read
+ * agrees with the syscall's (docs/vdso.md).
+ */
+/* Linux's TIME_SETTOD_SEC_MAX: 30 years of uptime below the largest
+ * second a signed 64-bit ns count holds. */
+#define SETTOD_SEC_MAX (9223372036LL - 946080000LL)
+
+static void set_wall(u64 real_ns)
+{
+	boot_epoch_ns = real_ns - ktime_ns();
+	vvar_set_wall(boot_epoch_ns);
+}
+
+/* Linux's order: the clock id, then the copy, then the value. */
+static long do_clock_settime(int which, const void __user *tp, bool compat)
+{
+	u64 ns;
+	if (clock_read(which, &ns))
+		return -EINVAL;
+	s64 sec, nsec;
+	if (compat) {
+		struct compat_timespec c;
+		if (copy_from_user(&c, tp, sizeof(c)))
+			return -EFAULT;
+		sec = c.sec, nsec = c.nsec;
+	} else {
+		struct timespec64 t;
+		if (copy_from_user(&t, tp, sizeof(t)))
+			return -EFAULT;
+		sec = t.sec, nsec = t.nsec;
+	}
+	if (which != CLOCK_REALTIME)
+		return -EINVAL;
+	if (ts_to_ns(sec, nsec, &ns) || sec >= SETTOD_SEC_MAX)
+		return -EINVAL;
+	set_wall(ns);
+	return 0;
+}
+
+SYSCALL_DEFINE2(clock_settime, int, which, const struct timespec64 __user *, tp)
+{
+	return do_clock_settime(which, tp, false);
+}
+
+COMPAT_SYSCALL_DEFINE2(clock_settime, int, which, const struct compat_timespec __user *, tp)
+{
+	return do_clock_settime(which, tp, true);
+}
+
+/* tv and tz are both optional; tz's minutes must be within 15 hours. */
+static long do_settimeofday(const void __user *utv, const void __user *utz, bool compat)
+{
+	s64 sec = 0, usec = 0;
+	int tz[2];
+	if (utv) {
+		if (compat) {
+			struct compat_timeval c;
+			if (copy_from_user(&c, utv, sizeof(c)))
+				return -EFAULT;
+			sec = c.sec, usec = c.usec;
+		} else {
+			struct timeval64 t;
+			if (copy_from_user(&t, utv, sizeof(t)))
+				return -EFAULT;
+			sec = t.sec, usec = t.usec;
+		}
+		if (usec < 0 || usec >= 1000000)
+			return -EINVAL;
+	}
+	if (utz && copy_from_user(tz, utz, sizeof(tz)))
+		return -EFAULT;
+	u64 ns = 0;
+	if (utv && (ts_to_ns(sec, usec * 1000, &ns) || sec >= SETTOD_SEC_MAX))
+		return -EINVAL;
+	if (utz) {
+		if (tz[0] > 15 * 60 || tz[0] < -15 * 60)
+			return -EINVAL;
+		tz_minuteswest = tz[0];
+		tz_dsttime = tz[1];
+		vvar_set_tz(tz[0], tz[1]);
+	}
+	if (utv)
+		set_wall(ns);
+	return 0;
+}
+
+SYSCALL_DEFINE2(settimeofday, const struct timeval64 __user *, tv, const void __user *, tz)
+{
+	return do_settimeofday(tv, tz, false);
+}
+
+COMPAT_SYSCALL_DEFINE2(settimeofday, const struct compat_timeval __user *, tv,
+		       const void __user *, tz)
+{
+	return do_settimeofday(tv, tz, true);
 }

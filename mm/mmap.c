@@ -54,6 +54,8 @@ void mm_put(struct mm *mm)
 		v = n;
 	}
 	ldt_free(mm);
+	if (mm->exe)
+		inode_put(mm->exe);
 	mm_unloaded(mm);
 	pml4_destroy(mm->pml4);
 	kfree(mm);
@@ -67,6 +69,8 @@ struct mm *mm_copy(struct mm *old)
 	*mm = *old;
 	mm->users = 1;
 	mm->vmas = NULL;
+	if (mm->exe)
+		inode_get(mm->exe);	/* before any failure: mm_put drops it */
 	mm->pml4 = pml4_create();
 	if (ldt_copy(mm, old))
 		goto fail;
@@ -246,11 +250,12 @@ static int fill_page(struct mm *mm, struct vma *v, unsigned long va, bool write)
 		return shared_fault(mm, v, va);
 	if (v->ino && va < v->file_end)
 		return fill_private_file(mm, v, va, write);
+	/* [vdso] and [vvar] refill from the kernel's own pages. */
+	if (unlikely(v->flags & (VMA_VDSO | VMA_VVAR)))
+		return vdso_fault(mm, v, va);
 	void *page = alloc_page();
 	if (!page)
 		return -ENOMEM;
-	if (v->flags & VMA_VDSO)
-		vdso32_fill(page, va - v->start);
 	if (map_user_page(mm, va, page, v->prot)) {
 		free_page(page);
 		return -ENOMEM;
@@ -268,6 +273,11 @@ int populate_page(struct mm *mm, unsigned long va, bool write)
 {
 	va &= PAGE_MASK;
 	struct vma *v = vma_find(mm, va);
+	/* [vvar] is the kernel's: another process (ptrace, process_vm_*,
+	 * /proc/PID/mem) neither reads nor writes it, as Linux's PFN mapping
+	 * refuses access_remote_vm. */
+	if (v && (v->flags & VMA_VVAR))
+		return -EFAULT;
 	void *page = user_page(mm, va);
 	if (page && !write)
 		return 0;

@@ -32,6 +32,12 @@ SYSCALL_DEFINE3(mprotect, unsigned long, start, unsigned long, len, unsigned lon
 		if (v->end > start && (prot & PROT_WRITE) &&
 		    (v->flags & VMA_SHARED) && !(v->flags & VMA_MAYWRITE))
 			return -EACCES;
+	/* The vvar page is the kernel's, for reading only (Linux maps it
+	 * without VM_MAYWRITE or VM_MAYEXEC). */
+	for (struct vma *v = mm->vmas; v && v->start < end; v = v->next)
+		if (v->end > start && (prot & (PROT_WRITE | PROT_EXEC)) &&
+		    (v->flags & VMA_VVAR))
+			return -EACCES;
 	for (struct vma *v = mm->vmas; v; v = v->next) {
 		if (v->end <= start || v->start >= end)
 			continue;
@@ -75,7 +81,7 @@ SYSCALL_DEFINE1(brk, unsigned long, newbrk)
 
 static bool private_anon(const struct vma *v)
 {
-	return !v->ino && !(v->flags & (VMA_SHARED | VMA_VDSO));
+	return !v->ino && !(v->flags & (VMA_SHARED | VMA_VDSO | VMA_VVAR));
 }
 
 SYSCALL_DEFINE3(madvise, unsigned long, start, unsigned long, len, int, advice)

@@ -10,8 +10,8 @@
  *
  * The vDSO may move too, as a whole only (Linux's vdso_mremap): the kernel
  * finds its landing pad and signal trampolines through mm->vdso32, so
- * vdso32_moved() makes that follow.  Like Linux's special mappings it can
- * neither grow nor be the source of MREMAP_DONTUNMAP.
+ * vdso_moved() makes that follow.  Like Linux's special mappings it - and
+ * its vvar page - can neither grow nor be the source of MREMAP_DONTUNMAP.
  */
 #include <xentry/kernel.h>
 #include <xentry/mm.h>
@@ -39,7 +39,7 @@ static long resizable(struct mm *mm, unsigned long addr, unsigned long old_len,
 		return -EFAULT;
 	if (!old_len && !(v->flags & VMA_SHARED))
 		return -EINVAL;
-	if ((flags & MREMAP_DONTUNMAP) && (v->flags & VMA_VDSO))
+	if ((flags & MREMAP_DONTUNMAP) && (v->flags & (VMA_VDSO | VMA_VVAR)))
 		return -EINVAL;
 	if (old_len > v->end - addr)
 		return -EFAULT;
@@ -52,7 +52,7 @@ static long resizable(struct mm *mm, unsigned long addr, unsigned long old_len,
 	u64 pgoff = (v->off + (addr - v->start)) >> PAGE_SHIFT;
 	if (v->ino && pgoff + (new_len >> PAGE_SHIFT) < pgoff)
 		return -EINVAL;
-	if (v->flags & VMA_VDSO)
+	if (v->flags & (VMA_VDSO | VMA_VVAR))
 		return -EFAULT;
 	return 0;
 }
@@ -78,7 +78,7 @@ static long move_mapping(struct mm *mm, struct vma *v, unsigned long addr,
 			 unsigned long old_len, unsigned long new_len,
 			 unsigned long to, unsigned long flags)
 {
-	if ((v->flags & VMA_VDSO) && new_len != vdso32_size())
+	if ((v->flags & VMA_VDSO) && new_len != vdso_mapping_size(mm))
 		return -EINVAL;
 	struct vma *n = kzalloc(sizeof(*n));
 	if (!n)
@@ -112,7 +112,7 @@ static long move_mapping(struct mm *mm, struct vma *v, unsigned long addr,
 	if (unmap_old)
 		vma_unmap(mm, addr, old_len);
 	if (vdso)
-		vdso32_moved(mm, to);
+		vdso_moved(mm, to);
 	return (long)to;
 nomem:
 	kfree(n);

@@ -110,9 +110,9 @@ int proc_show_stat(struct task *t, struct pbuf *pb)
 	proc_task_mem(t, &m);
 	code_range(mm, &scode, &ecode);
 	sig_masks(t, &ign, &cgt);
-	pb_printf(pb, "%d (%s) %c %d %d %d 0 -1 %u 0 0 0 0 0 0 0 0 20 0 %d 0 %lu ",
+	pb_printf(pb, "%d (%s) %c %d %d %d 0 -1 %u 0 0 0 0 0 0 0 0 %d %d %d 0 %lu ",
 		  t->pid, t->comm, st.c, ppid_of(t), t->group->pgid, t->group->sid,
-		  0x400000u /* PF_RANDOMIZE */, t->group->live ? t->group->live : 1,
+		  0x400000u /* PF_RANDOMIZE */, 20 + t->nice, t->nice, t->group->live ? t->group->live : 1,
 		  ticks(t->start_ns));
 	pb_printf(pb, "%lu %lu %lu %lu %lu %lu 0 0 ",
 		  m.size * PAGE_SIZE, m.rss, (unsigned long)t->rlim[5].cur,

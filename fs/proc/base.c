@@ -53,17 +53,11 @@ int proc_show_mounts(struct task *t, struct pbuf *pb)
 
 int proc_link_exe(struct task *t, int fd, struct pbuf *pb)
 {
-	struct inode *ino;
-
-	/* execve recorded the binary's canonical path (fs_inode_path);
-	 * Linux marks a binary that no name reaches any more. */
-	if (!t->mm || !t->exe_path[0])
+	/* The file execve loaded (mm->exe), named now: a rename shows,
+	 * and a binary no name reaches is marked as Linux marks it. */
+	if (!t->mm || !t->mm->exe)
 		return -ENOENT;
-	pb_printf(pb, "%s", t->exe_path);
-	if (t->exe_path[0] != '/' || path_walk(fs_root, t->exe_path, 0, &ino))
-		pb_printf(pb, " (deleted)");
-	else
-		inode_put(ino);
+	proc_inode_path(t->mm->exe, pb);
 	return 0;
 }
 
@@ -91,6 +85,29 @@ int proc_link_fd(struct task *t, int fd, struct pbuf *pb)
 	return 0;
 }
 
+/*
+ * fd/N is a "magic" link on Linux: following it reaches the open file
+ * itself, whatever its printed name says.  A pipe's "pipe:[N]", a
+ * deleted file's "... (deleted)" name nothing a path walk could find,
+ * yet bash's and zsh's process substitution hand out /proc/self/fd/N
+ * of a pipe (or /dev/fd/N) for the command to open.  The inode comes
+ * back referenced; NULL when lnk is not an fd link or the fd is closed.
+ */
+struct inode *proc_fd_target(struct inode *lnk)
+{
+	struct task *t;
+	struct file *f;
+	int fd = lnk->proc.fd;
+
+	if (lnk->proc.pe != &proc_fd_link)
+		return NULL;
+	t = lnk->proc.pid ? proc_task(lnk) : current;
+	if (!t || !t->files || fd < 0 || fd >= NR_OPEN_MAX || !(f = t->files->fd[fd]))
+		return NULL;
+	inode_get(f->inode);
+	return f->inode;
+}
+
 int proc_link_self(struct task *t, int fd, struct pbuf *pb)
 {
 	pb_printf(pb, "%d", t->tgid);
@@ -106,5 +123,45 @@ int proc_link_thread_self(struct task *t, int fd, struct pbuf *pb)
 int proc_link_mounts(struct task *t, int fd, struct pbuf *pb)
 {
 	pb_printf(pb, "self/mounts");
+	return 0;
+}
+
+/*
+ * limits: the process's resource limits, soft and hard, in Linux's
+ * columns (25, 20, 20 and 10 wide; nice and realtime priority have no
+ * unit and end right after the hard limit's column).  RLIM_INFINITY
+ * reads "unlimited".  Shells' and prlimit's readers parse it.
+ */
+static const struct { const char *name, *unit; } limit_names[16] = {
+	{ "Max cpu time", "seconds" }, { "Max file size", "bytes" },
+	{ "Max data size", "bytes" }, { "Max stack size", "bytes" },
+	{ "Max core file size", "bytes" }, { "Max resident set", "bytes" },
+	{ "Max processes", "processes" }, { "Max open files", "files" },
+	{ "Max locked memory", "bytes" }, { "Max address space", "bytes" },
+	{ "Max file locks", "locks" }, { "Max pending signals", "signals" },
+	{ "Max msgqueue size", "bytes" }, { "Max nice priority", NULL },
+	{ "Max realtime priority", NULL }, { "Max realtime timeout", "us" },
+};
+
+static void limit_value(struct pbuf *pb, u64 v)
+{
+	if (v == ~0ULL)
+		pb_printf(pb, "%-20s ", "unlimited");
+	else
+		pb_printf(pb, "%-20lu ", (unsigned long)v);
+}
+
+int proc_show_limits(struct task *t, struct pbuf *pb)
+{
+	pb_printf(pb, "%-25s %-20s %-20s %-10s\n", "Limit", "Soft Limit", "Hard Limit", "Units");
+	for (int i = 0; i < 16 && i < RLIM_NLIMITS; i++) {
+		pb_printf(pb, "%-25s ", limit_names[i].name);
+		limit_value(pb, t->rlim[i].cur);
+		limit_value(pb, t->rlim[i].max);
+		if (limit_names[i].unit)
+			pb_printf(pb, "%-10s\n", limit_names[i].unit);
+		else
+			pb_printf(pb, "\n");
+	}
 	return 0;
 }

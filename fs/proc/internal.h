@@ -58,6 +58,7 @@ int proc_show_cmdline(struct task *t, struct pbuf *pb);	/* base.c */
 int proc_show_environ(struct task *t, struct pbuf *pb);
 int proc_show_comm(struct task *t, struct pbuf *pb);
 int proc_show_mounts(struct task *t, struct pbuf *pb);
+int proc_show_limits(struct task *t, struct pbuf *pb);
 int proc_link_exe(struct task *t, int fd, struct pbuf *pb);
 int proc_link_cwd(struct task *t, int fd, struct pbuf *pb);
 int proc_link_root(struct task *t, int fd, struct pbuf *pb);

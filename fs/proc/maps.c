@@ -21,6 +21,8 @@ static void name_of(struct mm *mm, struct vma *v, struct pbuf *pb)
 		proc_inode_path(v->ino, pb);
 	else if (v->flags & VMA_VDSO)
 		pb_printf(pb, "[vdso]");
+	else if (v->flags & VMA_VVAR)
+		pb_printf(pb, "[vvar]");
 	else if (v->flags & VMA_STACK)
 		pb_printf(pb, "[stack]");
 	else if (mm->brk > mm->brk_start && v->start <= mm->brk &&

@@ -95,22 +95,3 @@ void proc_inode_path(struct inode *ino, struct pbuf *pb)
 	pb_write(pb, "/", 1);
 	pb_write(pb, e->name, e->len);
 }
-
-int fs_inode_path(struct inode *ino, char *buf, size_t size)
-{
-	struct pbuf pb = { 0 };
-	int ret;
-
-	proc_inode_path(ino, &pb);
-	if (pb.oom)
-		ret = -ENOMEM;
-	else if (pb.len >= size)
-		ret = -ENAMETOOLONG;
-	else {
-		memcpy(buf, pb.buf, pb.len);
-		buf[pb.len] = '\0';
-		ret = (int)pb.len;
-	}
-	pb_free(&pb);
-	return ret;
-}

@@ -41,6 +41,7 @@ static const struct proc_entry pid_entries[] = {
 	REG("maps", 0444, proc_show_maps),
 	REG("smaps", 0444, proc_show_smaps),
 	REG("mounts", 0444, proc_show_mounts),
+	REG("limits", 0444, proc_show_limits),
 	LNK("exe", 0777, proc_link_exe),
 	LNK("cwd", 0777, proc_link_cwd),
 	LNK("root", 0777, proc_link_root),

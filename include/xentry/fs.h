@@ -25,9 +25,6 @@ loff_t inode_size(const struct inode *ino);
 /* Read file data into a kernel buffer; bytes read (short at EOF) or -errno. */
 ssize_t inode_read(struct inode *ino, void *buf, size_t len, loff_t off);
 struct inode *root_inode(void);
-/* The absolute path naming ino (as /proc shows it, fs/proc/path.c),
- * NUL-terminated in buf; its length, or -ENAMETOOLONG / -ENOMEM. */
-int fs_inode_path(struct inode *ino, char *buf, size_t size);
 
 /* For mmap of a file: the inode behind fd (referenced), checked to be a
  * regular file opened for reading; or -EBADF/-EACCES/-ENODEV.  *writable

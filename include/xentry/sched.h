@@ -146,7 +146,7 @@ struct task {
 	unsigned long clear_child_tid, robust_list, robust_len;
 	struct rlimit64 rlim[RLIM_NLIMITS];
 	char comm[16];
-	char exe_path[256];		/* for readlink("/proc/self/exe") */
+	int nice;			/* -20..19, kernel/sys_prio.c (not used by the scheduler) */
 	u64 start_ns;			/* creation, monotonic (/proc/PID/stat) */
 
 	/* XSAVE (or FXSAVE) image while switched out, 64-byte aligned inside

@@ -288,6 +288,11 @@ void proc_fill_dir(struct inode *dir)
 {
 }
 
+struct inode *proc_fd_target(struct inode *lnk)
+{
+	return NULL;
+}
+
 const struct file_ops proc_fops = { 0 };
 
 void force_sig(int sig)

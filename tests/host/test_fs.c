@@ -179,7 +179,6 @@ static void test_boot(void)
 	stub_task.fs = &stub_fs;
 	stub_task.fs->cwd = root_inode();
 	inode_get(stub_task.fs->cwd);
-	strlcpy(stub_task.exe_path, "/bin/hello", sizeof(stub_task.exe_path));
 
 	CHECK(stat_("/bin/hello") == 0 && st.st_mode == 0100755 && st.st_size == 14 &&
 	      st.st_nlink == 1 && st.st_blksize == 4096 && st.st_blocks == 8 &&

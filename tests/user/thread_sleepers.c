@@ -30,6 +30,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/time.h>
@@ -333,13 +334,16 @@ static void *timed_fn(void *a)
 	return NULL;
 }
 
-static void t_futex_among_sleepers(void)
+/* One round: s1 sleeps 40 ms, g waits 2 s but is woken at 70 ms, f times
+ * out after 110 ms, s2 sleeps 150 ms.  Returns whether they ended in that
+ * order; the other checks must hold in every round. */
+static bool futex_among_sleepers_round(bool report)
 {
-	/* s1 sleeps 40 ms, g waits 2 s but is woken at 70 ms, f times out
-	 * after 110 ms, s2 sleeps 150 ms. */
 	struct timed x[4] = { { 0, 40 }, { 2, 2000 }, { 1, 110 }, { 0, 150 } };
 	pthread_t th[4];
 	atomic_store(&wake_seq, 0);
+	atomic_store(&fw_go, 0);
+	atomic_store(&fw_word2, 0);
 	for (int i = 0; i < 4; i++)
 		pthread_create(&th[i], NULL, timed_fn, &x[i]);
 	atomic_store(&fw_go, 1);
@@ -350,23 +354,38 @@ static void t_futex_among_sleepers(void)
 	long woke = futex_wake(&fw_word2, 1);
 	for (int i = 0; i < 4; i++)
 		pthread_join(th[i], NULL);
-	if (!ktap_ok(x[2].ret == -ETIMEDOUT && x[2].took >= 110 * MS,
-		     "FUTEX_WAIT with a 110 ms timeout among sleepers: ETIMEDOUT after >= 110 ms"))
-		ktap_diag("ret %ld after %lld us", x[2].ret, (long long)(x[2].took / 1000));
-	if (!ktap_ok(woke == 1 && x[1].ret == 0 && x[1].end >= t_wake &&
-		     x[1].took < 1000 * MS,
-		     "a FUTEX_WAIT with a 2 s timeout is woken by FUTEX_WAKE at 70 ms: 0"))
-		ktap_diag("wake %ld; ret %ld after %lld us", woke, x[1].ret,
-			  (long long)(x[1].took / 1000));
-	if (!ktap_ok(x[0].ret == 0 && x[0].took >= 40 * MS && x[3].ret == 0 &&
-		     x[3].took >= 150 * MS,
-		     "the sleepers beside them slept their 40 and 150 ms"))
-		ktap_diag("40 ms: ret %ld took %lld us; 150 ms: ret %ld took %lld us",
-			  x[0].ret, (long long)(x[0].took / 1000), x[3].ret,
-			  (long long)(x[3].took / 1000));
-	if (!ktap_ok(x[0].seq == 0 && x[1].seq == 1 && x[2].seq == 2 && x[3].seq == 3,
-		     "they end in time order: sleep 40, woken 70, timeout 110, sleep 150"))
+	if (report) {
+		if (!ktap_ok(x[2].ret == -ETIMEDOUT && x[2].took >= 110 * MS,
+			     "FUTEX_WAIT with a 110 ms timeout among sleepers: ETIMEDOUT after >= 110 ms"))
+			ktap_diag("ret %ld after %lld us", x[2].ret, (long long)(x[2].took / 1000));
+		if (!ktap_ok(woke == 1 && x[1].ret == 0 && x[1].end >= t_wake &&
+			     x[1].took < 1000 * MS,
+			     "a FUTEX_WAIT with a 2 s timeout is woken by FUTEX_WAKE at 70 ms: 0"))
+			ktap_diag("wake %ld; ret %ld after %lld us", woke, x[1].ret,
+				  (long long)(x[1].took / 1000));
+		if (!ktap_ok(x[0].ret == 0 && x[0].took >= 40 * MS && x[3].ret == 0 &&
+			     x[3].took >= 150 * MS,
+			     "the sleepers beside them slept their 40 and 150 ms"))
+			ktap_diag("40 ms: ret %ld took %lld us; 150 ms: ret %ld took %lld us",
+				  x[0].ret, (long long)(x[0].took / 1000), x[3].ret,
+				  (long long)(x[3].took / 1000));
+	}
+	bool ordered = x[0].seq == 0 && x[1].seq == 1 && x[2].seq == 2 && x[3].seq == 3;
+	if (!ordered)
 		ktap_diag("order %d %d %d %d", x[0].seq, x[1].seq, x[2].seq, x[3].seq);
+	return ordered;
+}
+
+/* The order is a claim about deadlines 30-40 ms apart: a host that stops
+ * the whole guest for longer (a loaded CI machine) makes several fall due
+ * together, so as for the sleepers above, one ordered round of five
+ * suffices; the result checks hold in the first. */
+static void t_futex_among_sleepers(void)
+{
+	bool ordered = futex_among_sleepers_round(true);
+	for (int r = 1; r < 5 && !ordered; r++)
+		ordered = futex_among_sleepers_round(false);
+	ktap_ok(ordered, "they end in time order: sleep 40, woken 70, timeout 110, sleep 150");
 }
 
 /* ---- ITIMER_REAL is the process's --------------------------------------- */

@@ -17,7 +17,6 @@
 extern u8 vdso32_image[];
 extern const unsigned long vdso32_image_size;
 const char *boot_option(const char *key);
-int map_user_page(struct mm *mm, unsigned long va, void *page, u32 prot);
 
 static const u8 seq_sysenter[4] = { 0x89, 0xe5, 0x0f, 0x34 };	/* mov %esp,%ebp; sysenter */
 static const u8 seq_syscall[4] = { 0x89, 0xcd, 0x0f, 0x05 };	/* mov %ecx,%ebp; syscall */
@@ -55,33 +54,15 @@ void vdso32_init(void)
 	printk("vdso32: entry by %s (%lu bytes)\n", vdso32_mode, vdso32_image_size);
 }
 
-/* Each process gets its own copy: mappings here are all private, and a
- * page or two per 32-bit process costs less than sharing would in code. */
+/* The pages are the kernel's one copy, shared copy-on-write
+ * (arch/x86/entry/vdso/vdso.c); the vvar page goes below them. */
 int vdso32_map(struct mm *mm)
 {
-	unsigned long len = VDSO32_IMAGE_PAGES * PAGE_SIZE;
-	int err = vma_map(mm, VDSO32_BASE, len, PROT_READ | PROT_EXEC, VMA_VDSO, NULL, 0, 0);
+	int err = vdso_map_image(mm, VDSO32_BASE);
 	if (err)
 		return err;
-	for (unsigned long off = 0; off < len; off += PAGE_SIZE) {
-		u8 *page = alloc_page();
-		if (!page)
-			return -ENOMEM;
-		size_t n = MIN(PAGE_SIZE, vdso32_image_size > off ? vdso32_image_size - off : 0);
-		memcpy(page, vdso32_image + off, n);
-		err = map_user_page(mm, VDSO32_BASE + off, page, PROT_READ | PROT_EXEC);
-		if (err) {
-			free_page(page);
-			return err;
-		}
-	}
 	mm->vdso32 = VDSO32_BASE;
 	return 0;
-}
-
-unsigned long vdso32_size(void)
-{
-	return VDSO32_IMAGE_PAGES * PAGE_SIZE;
 }
 
 unsigned long vdso32_landing_pad(struct mm *mm)
@@ -94,14 +75,6 @@ unsigned long vdso32_sym(struct mm *mm, int which)
 	static const unsigned long off[] = { VDSO32_SYM_kernel_vsyscall,
 		VDSO32_SYM_kernel_sigreturn, VDSO32_SYM_kernel_rt_sigreturn };
 	return mm->vdso32 + off[which];
-}
-
-/* MADV_DONTNEED on the vDSO: its pages come back as the image, as
- * Linux's special mapping refaults them, not as zeros. */
-void vdso32_fill(void *page, unsigned long off)
-{
-	if (off < vdso32_image_size)
-		memcpy(page, vdso32_image + off, MIN(PAGE_SIZE, vdso32_image_size - off));
 }
 
 /*

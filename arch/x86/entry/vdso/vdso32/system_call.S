@@ -22,7 +22,12 @@
 	.globl __kernel_vsyscall
 	.type __kernel_vsyscall, @function
 	.p2align 4
+	/* The same entry under a hidden name: the vDSO's own clock
+	 * fallbacks call it directly, with no dynamic relocation. */
+	.globl vdso_vsyscall_entry
+	.hidden vdso_vsyscall_entry
 __kernel_vsyscall:
+vdso_vsyscall_entry:
 	.cfi_startproc
 	pushl	%ecx
 	.cfi_adjust_cfa_offset 4
