@@ -40,6 +40,10 @@ void fput(struct file *f)
 	BUG_ON(f->count == 0);
 	if (--f->count)
 		return;
+	/* Linux drops a file from every epoll set when it is really closed,
+	 * not when one of its descriptors is. */
+	if (f->ep_links)
+		eventpoll_release(f);
 	if (f->ops && f->ops->release)
 		f->ops->release(f);
 	inode_put(f->inode);

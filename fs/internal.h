@@ -189,6 +189,7 @@ struct file {
 	const struct file_ops *ops;
 	void *priv;			/* pipe */
 	u64 version;			/* FIFO: writers seen at open (POLLHUP) */
+	struct epitem *ep_links;	/* epoll entries watching this file */
 };
 
 #define NR_OPEN_MAX 1024
@@ -219,8 +220,13 @@ struct file *open_inode(struct inode *ino, unsigned int flags, int *err);
 extern const struct file_ops reg_fops;		/* read_write.c */
 extern const struct file_ops dir_fops;		/* readdir.c */
 extern const struct file_ops path_fops;		/* open.c: O_PATH */
+/* SEEK_SET and SEEK_CUR only, never negative (directories, procfs files). */
+loff_t dir_llseek(struct file *f, loff_t off, int whence);
 const struct file_ops *chrdev_ops(u32 rdev);	/* devices.c; NULL = ENXIO */
 bool file_is_pipe(const struct file *f);		/* pipe.c */
+u64 pipe_poll_events(struct file *f);			/* pipe.c */
+/* eventpoll.c: the last reference to a watched file is going. */
+void eventpoll_release(struct file *f);
 struct file *fifo_open(struct inode *ino, unsigned int flags,
 		       unsigned int fmode, int *err);
 long pipe_get_size(struct file *f);

@@ -42,6 +42,8 @@ struct pipe {
 	u64 r_counter, w_counter;	/* opens ever, for fifo_open's waits */
 	char rd_wait, wr_wait;		/* wait channels: their addresses */
 	char open_wait;			/* FIFO opens waiting for a partner */
+	/* Wakeups each side has had, for epoll's edge-triggered mode. */
+	u64 rd_events, wr_events;
 };
 
 static size_t pipe_used(const struct pipe *p)
@@ -81,6 +83,7 @@ static ssize_t pipe_read(struct file *f, char __user *buf, size_t n, loff_t *pos
 		done += c;
 	}
 	wakeup(&p->wr_wait);
+	p->wr_events++;
 	poll_notify();
 	return (ssize_t)done;
 }
@@ -131,6 +134,7 @@ static ssize_t pipe_write(struct file *f, const char __user *buf, size_t n,
 				return done ? (ssize_t)done : r;
 			done += (size_t)r;
 			wakeup(&p->rd_wait);
+			p->rd_events++;
 			poll_notify();
 			if (done == n)
 				return (ssize_t)done;
@@ -177,6 +181,8 @@ static void pipe_release(struct file *f)
 	/* Let sleepers see EOF / EPIPE. */
 	wakeup(&p->rd_wait);
 	wakeup(&p->wr_wait);
+	p->rd_events++;
+	p->wr_events++;
 	poll_notify();
 	pipe_maybe_free(f->inode, p);
 }
@@ -218,6 +224,21 @@ static const struct file_ops pipe_fops = {
 bool file_is_pipe(const struct file *f)
 {
 	return f->ops == &pipe_fops;
+}
+
+/* Linux wakes a pipe's readers on every write and its writers on every
+ * read (not only on empty/full transitions), and edge-triggered epoll
+ * users rely on that: epoll compares this count between scans. */
+u64 pipe_poll_events(struct file *f)
+{
+	struct pipe *p = f->priv;
+	u64 n = 0;
+
+	if (f->fmode & FMODE_READ)
+		n += p->rd_events;
+	if (f->fmode & FMODE_WRITE)
+		n += p->wr_events;
+	return n;
 }
 
 long pipe_get_size(struct file *f)

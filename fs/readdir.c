@@ -24,8 +24,9 @@ static ssize_t dir_read(struct file *f, char __user *buf, size_t n, loff_t *pos,
 	return -EISDIR;
 }
 
-/* Directories seek only to positions a readdir handed out: SET and CUR. */
-static loff_t dir_llseek(struct file *f, loff_t off, int whence)
+/* Directories seek only to positions a readdir handed out: SET and CUR.
+ * procfs's generated files seek the same way (Linux's seq_file). */
+loff_t dir_llseek(struct file *f, loff_t off, int whence)
 {
 	if (whence == SEEK_CUR)
 		off += f->pos;

@@ -97,31 +97,16 @@ static void do_sysinfo(struct sysinfo_k *s)
 	s->mem_unit = 1;
 }
 
+/* The kernel's struct is the x86-64 one: Linux's padding after mem_unit
+ * is 20 - 2*8 - 4 = 0 bytes there, so 112 bytes with alignment. */
+_Static_assert(sizeof(struct sysinfo_k) == 112, "struct sysinfo (x86-64)");
+
 SYSCALL_DEFINE1(sysinfo, void __user *, info)
 {
 	struct sysinfo_k s;
-	struct {
-		long uptime;
-		unsigned long loads[3];
-		unsigned long totalram, freeram, sharedram, bufferram, totalswap, freeswap;
-		unsigned short procs, pad;
-		unsigned long totalhigh, freehigh;
-		unsigned int mem_unit;
-		char f[4];
-	} u;
 
-	do_sysinfo(&s);
-	memset(&u, 0, sizeof(u));
-	u.uptime = s.uptime;
-	memcpy(u.loads, s.loads, sizeof(u.loads));
-	u.totalram = s.totalram;
-	u.freeram = s.freeram;
-	u.sharedram = s.sharedram;
-	u.procs = s.procs;
-	u.mem_unit = s.mem_unit;
-	/* 112 bytes: the padding after mem_unit is 20 - 2*8 - 4 = 0 in
-	 * Linux's struct; ours ends with alignment only. */
-	return copy_to_user(info, &u, 112) ? -EFAULT : 0;
+	do_sysinfo(&s);		/* zeroes the padding too */
+	return copy_to_user(info, &s, sizeof(s)) ? -EFAULT : 0;
 }
 
 /* i386: 32-bit fields; memory too large for them is given in bigger

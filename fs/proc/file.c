@@ -116,18 +116,6 @@ static ssize_t proc_read(struct file *f, char __user *buf, size_t n, loff_t *pos
 	return (ssize_t)n;
 }
 
-/* seq_file's lseek: SEEK_SET and SEEK_CUR only, never negative. */
-static loff_t proc_llseek(struct file *f, loff_t off, int whence)
-{
-	if (whence == SEEK_CUR)
-		off += f->pos;
-	else if (whence != SEEK_SET)
-		return -EINVAL;
-	if (off < 0)
-		return -EINVAL;
-	f->pos = off;
-	return off;
-}
 
 /* Nothing here is writable.  Linux answers a write with EINVAL where the
  * file has no write method (the per-process files) and EIO from /proc's
@@ -152,7 +140,7 @@ static void proc_release(struct file *f)
 const struct file_ops proc_fops = {
 	.read = proc_read,
 	.write = proc_write,
-	.llseek = proc_llseek,
+	.llseek = dir_llseek,
 	.release = proc_release,
 };
 

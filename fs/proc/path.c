@@ -80,6 +80,11 @@ void proc_inode_path(struct inode *ino, struct pbuf *pb)
 		pb_printf(pb, "pipe:[%lu]", ino->ino);
 		return;
 	}
+	/* Only epoll makes typeless anonymous inodes (fs/eventpoll.c). */
+	if (ino->anon && !(ino->mode & S_IFMT)) {
+		pb_printf(pb, "anon_inode:[eventpoll]");
+		return;
+	}
 	if (ino->anon && S_ISREG(ino->mode)) {	/* MAP_SHARED|MAP_ANONYMOUS */
 		pb_printf(pb, "/dev/zero (deleted)");
 		return;

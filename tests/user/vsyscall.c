@@ -17,6 +17,9 @@
  *    is not mapped, is a SIGSEGV with the ret not done: RIP in the signal
  *    frame is still the entry point.
  *  - process_vm_readv of the page fails with EFAULT (nothing is mapped).
+ *  - The emulated `ret` goes wherever the stack says: a non-canonical or
+ *    kernel return address is the caller's SIGSEGV, nothing more (the
+ *    kernel's IRET must not fault on it in ring 0).
  * A kernel booted with vsyscall=none (no [vsyscall] line in the maps, and
  * the call faults) skips the call cases; vsyscall=emulate (the page is
  * readable) skips the read case.
@@ -31,6 +34,7 @@
 #include <sys/mman.h>
 #include <sys/time.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <ucontext.h>
 
@@ -102,13 +106,13 @@ int main(void)
 {
 	struct sigaction sa = { .sa_sigaction = on_segv, .sa_flags = SA_SIGINFO };
 	sigaction(SIGSEGV, &sa, NULL);
-	ktap_plan(9);
+	ktap_plan(10);
 	int mode = maps_mode();
 	ktap_diag("[vsyscall] in /proc/self/maps: %c", mode);
 
 	long t = -1;
 	if (mode == 'n' && FAULTS(((time_fn)(VSYS + 0x400))(&t))) {
-		for (int i = 0; i < 7; i++)
+		for (int i = 0; i < 8; i++)
 			ktap_skip("vsyscall=none", "vsyscall call %d", i);
 	} else {
 		int regs_ok = 0;
@@ -155,6 +159,26 @@ int main(void)
 		f = FAULTS(((time_fn)(VSYS + 0x400))(hole));
 		ktap_ok(f && seg_rip == VSYS + 0x400,
 			"time(unmapped pointer): SIGSEGV, no ret (rip %#lx)", seg_rip);
+
+		static const unsigned long bogus[] = {
+			0x8000000000000000UL, 0x0000800000000000UL,
+			0xffff800000000000UL, 0xffffffff81000000UL,
+		};
+		int killed = 0;
+		for (int i = 0; i < 4; i++) {
+			pid_t p = fork();
+			if (p == 0) {
+				signal(SIGSEGV, SIG_DFL);
+				asm volatile("xor %%edi, %%edi\n\tpushq %0\n\tjmp *%1"
+					     : : "r"(bogus[i]), "r"(VSYS + 0x400) : "memory");
+				_exit(0);
+			}
+			int st = 0;
+			waitpid(p, &st, 0);
+			killed += WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV;
+		}
+		ktap_ok(killed == 4, "time() returning to a non-canonical or kernel "
+			"address: SIGSEGV for the caller (%d of 4)", killed);
 	}
 
 	if (mode == 'r') {
