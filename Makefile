@@ -195,7 +195,7 @@ fuzz: deps kernel
 # Linux's own x86 selftests (docs/conformance.md): fetched with apt-get,
 # built static as upstream builds them, run on xentry under the three vDSO
 # configurations, on Linux 6.12 in the same QEMU and on this host; table in
-# build/conformance/results.md.  Not in CI yet.  SUITE=extra runs the
+# build/conformance/results.md.  CI runs the x86 suite (.ci/run).  SUITE=extra runs the
 # other selftest directories (vDSO, futex, ptrace, timers, ...), SUITE=all
 # both; the default, x86, is the gate.
 SUITE ?= x86

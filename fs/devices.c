@@ -87,6 +87,12 @@ static const struct {
 	{ MKDEV(4, 64), &tty_fops },
 };
 
+/* mmap maps /dev/zero as anonymous memory (mm/mmap.c), not through ops. */
+bool inode_is_dev_zero(const struct inode *ino)
+{
+	return S_ISCHR(ino->mode) && ino->rdev == MKDEV(1, 5);
+}
+
 const struct file_ops *chrdev_ops(u32 rdev)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(chrdevs); i++)

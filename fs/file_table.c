@@ -243,7 +243,7 @@ void files_close_on_exec(struct files_struct *fs)
  * mmap's view of a descriptor, with do_mmap()'s checks in its order:
  * a shared writable mapping needs a writable file (EACCES), every mapping
  * a readable one (EACCES), and the file must be mappable (ENODEV): here,
- * regular files only.
+ * regular files, and /dev/zero (do_mmap makes that anonymous memory).
  */
 int fd_get_inode_for_mmap(int fd, bool want_write_shared, struct inode **out)
 {
@@ -262,7 +262,7 @@ int fd_get_inode_for_mmap2(int fd, bool want_write_shared, struct inode **out,
 		err = -EACCES;
 	else if (!(f->fmode & FMODE_READ))
 		err = -EACCES;
-	else if (!f->inode || !S_ISREG(f->inode->mode))
+	else if (!f->inode || (!S_ISREG(f->inode->mode) && !inode_is_dev_zero(f->inode)))
 		err = -ENODEV;
 	if (!err) {
 		inode_get(f->inode);

@@ -213,6 +213,14 @@ static long load_elf(struct inode *ino, const char *filename, const char *exe,
 	if (err)
 		goto out;
 	mm->brk_start = mm->brk = prog.brk;
+	/* Before the interpreter is mapped: the lowest executable mapping
+	 * of the program itself is its text. */
+	for (struct vma *v = mm->vmas; v; v = v->next)
+		if (v->ino && (v->prot & PROT_EXEC)) {
+			mm->start_code = v->start;
+			mm->end_code = v->end;
+			break;
+		}
 	unsigned long entry = prog.entry, interp_base = 0;
 	if (interp) {
 		err = elf_load_interp(mm, interp, img.is32, &interp_base, &entry);

@@ -178,6 +178,7 @@ static long do_fork(const struct clone_args_k *a)
 	memcpy(c->tls, p->tls, sizeof(c->tls));
 	memcpy(c->comm, p->comm, sizeof(c->comm));
 	c->nice = p->nice;
+	sched_policy_fork(c, p);
 	/* Live user state: FPU registers and segment bases are in the CPU. */
 	fpu_fork(c);
 	asm volatile("movw %%ds, %0" : "=m"(c->dsindex));

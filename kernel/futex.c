@@ -17,6 +17,7 @@
 #include <xentry/futex.h>
 #include <xentry/mm.h>
 #include <xentry/vm.h>
+#include "futex_internal.h"
 
 void *user_page(struct mm *mm, unsigned long va);	/* mm/vm.c */
 
@@ -26,9 +27,12 @@ void *user_page(struct mm *mm, unsigned long va);	/* mm/vm.c */
 #define FUTEX_CMP_REQUEUE 4
 #define FUTEX_WAKE_OP 5
 #define FUTEX_LOCK_PI 6
+#define FUTEX_UNLOCK_PI 7
+#define FUTEX_TRYLOCK_PI 8
 #define FUTEX_WAIT_BITSET 9
 #define FUTEX_WAKE_BITSET 10
 #define FUTEX_WAIT_REQUEUE_PI 11
+#define FUTEX_CMP_REQUEUE_PI 12
 #define FUTEX_LOCK_PI2 13
 #define FUTEX_PRIVATE_FLAG 128
 #define FUTEX_CLOCK_REALTIME 256
@@ -39,50 +43,21 @@ void *user_page(struct mm *mm, unsigned long va);	/* mm/vm.c */
 #define KTIME_MAX 0x7fffffffffffffffULL	/* Linux's timeouts saturate here */
 
 /*
- * Which word a futex is.  A private key is (mm, va): only tasks of one
- * address space can meet on it.  A shared key also carries the physical
- * address of the word, so that two processes mapping one shared page at
- * different addresses meet.  That is only for a file's page (MAP_SHARED,
- * shared anonymous memory, a read-only private mapping of a file): the
- * frame behind private memory changes under copy-on-write (a write after
- * fork moves the writer to a copy), so a shared key on private memory is
- * made a private one, (mm, va) - as Linux keys an anonymous page by its
- * mm and address.
- */
-struct futex_key {
-	struct mm *mm;
-	unsigned long va;
-	unsigned long pa;	/* shared keys only */
-	bool shared;
-};
-
-/* A sleeping task, on its own kernel stack for as long as it is queued. */
-struct futex_waiter {
-	struct futex_waiter *prev, *next;
-	struct task *task;
-	struct futex_key key;
-	u32 bitset;
-	bool woken;		/* dequeued by a waker: the wait succeeded */
-};
-
-/*
  * Waiters hashed by the word's offset in its page: a virtual and a
  * physical address share those bits, so a shared waker finds a private
- * waiter of its word in the same bucket (they must meet, see key_match).
+ * waiter of its word in the same bucket (they must meet, see futex_key_match).
  * Each bucket is FIFO: wake order is arrival order.
  */
 #define FUTEX_BUCKETS 64
-static struct futex_bucket {
-	struct futex_waiter *head, *tail;
-} buckets[FUTEX_BUCKETS];
+static struct futex_bucket buckets[FUTEX_BUCKETS];
 
-static struct futex_bucket *bucket_of(const struct futex_key *k)
+struct futex_bucket *futex_bucket_of(const struct futex_key *k)
 {
 	unsigned long w = (k->va & ~PAGE_MASK) >> 2;
 	return &buckets[(w ^ (w >> 6)) % FUTEX_BUCKETS];
 }
 
-static void enqueue(struct futex_bucket *b, struct futex_waiter *w)
+void futex_enqueue(struct futex_bucket *b, struct futex_waiter *w)
 {
 	w->next = NULL;
 	w->prev = b->tail;
@@ -93,7 +68,7 @@ static void enqueue(struct futex_bucket *b, struct futex_waiter *w)
 	b->tail = w;
 }
 
-static void dequeue(struct futex_bucket *b, struct futex_waiter *w)
+void futex_dequeue(struct futex_bucket *b, struct futex_waiter *w)
 {
 	if (w->prev)
 		w->prev->next = w->next;
@@ -114,7 +89,7 @@ static void dequeue(struct futex_bucket *b, struct futex_waiter *w)
  * a private and a shared key of a MAP_SHARED word apart; we let them meet
  * within one mm, which can only add a spurious wakeup.)
  */
-static bool key_match(const struct futex_key *w, const struct futex_key *k)
+bool futex_key_match(const struct futex_key *w, const struct futex_key *k)
 {
 	if (w->shared && k->shared)
 		return w->pa == k->pa;
@@ -129,7 +104,7 @@ static bool key_match(const struct futex_key *w, const struct futex_key *k)
  * Linux refuses a read-only anonymous page (it can never change, so no
  * one could wake the word) but takes a read-only file page, for a waiter.
  */
-static int get_key(u32 __user *uaddr, bool shared, bool write, struct futex_key *key)
+int futex_get_key(u32 __user *uaddr, bool shared, bool write, struct futex_key *key)
 {
 	unsigned long va = (unsigned long)uaddr;
 	if (va & 3)
@@ -163,9 +138,9 @@ static int get_key(u32 __user *uaddr, bool shared, bool write, struct futex_key 
 static void wake_waiter(struct futex_waiter *w)
 {
 	struct task *t = w->task;
-	dequeue(bucket_of(&w->key), w);
+	futex_dequeue(futex_bucket_of(&w->key), w);
 	w->woken = true;
-	if (t->state == TASK_SLEEPING && t->wchan == w)
+	if (t->state == TASK_SLEEPING && t->wchan == (w->chan ? w->chan : w))
 		wake_task(t);
 }
 
@@ -174,10 +149,10 @@ static void wake_waiter(struct futex_waiter *w)
 static int wake_key(const struct futex_key *key, int nr, u32 bitset)
 {
 	int n = 0;
-	struct futex_waiter *w = bucket_of(key)->head, *next;
+	struct futex_waiter *w = futex_bucket_of(key)->head, *next;
 	for (; w; w = next) {
 		next = w->next;
-		if (!key_match(&w->key, key) || !(w->bitset & bitset))
+		if (!futex_key_match(&w->key, key) || !(w->bitset & bitset))
 			continue;
 		wake_waiter(w);
 		if (++n >= nr)
@@ -191,7 +166,7 @@ long futex_wake(u32 __user *uaddr, bool shared, int nr, u32 bitset)
 	struct futex_key key;
 	if (!bitset)
 		return -EINVAL;
-	int err = get_key(uaddr, shared, false, &key);
+	int err = futex_get_key(uaddr, shared, false, &key);
 	return err ? err : wake_key(&key, nr, bitset);
 }
 
@@ -213,14 +188,14 @@ static long futex_wait(u32 __user *uaddr, bool shared, u32 val, u64 deadline, u3
 	for (;;) {
 		struct futex_waiter w = { .task = t, .bitset = bitset };
 		u32 cur;
-		int err = get_key(uaddr, shared, false, &w.key);
+		int err = futex_get_key(uaddr, shared, false, &w.key);
 		if (err)
 			return err;
 		if (get_user(cur, uaddr))
 			return -EFAULT;
 		if (cur != val)
 			return -EAGAIN;
-		enqueue(bucket_of(&w.key), &w);
+		futex_enqueue(futex_bucket_of(&w.key), &w);
 		err = sleep_on_deadline(&w, deadline);
 		/* A waker dequeued us: that is success even if the timer or a
 		 * signal came too. */
@@ -228,7 +203,7 @@ static long futex_wait(u32 __user *uaddr, bool shared, u32 val, u64 deadline, u3
 			return 0;
 		/* Leave before this frame does; a requeue may have moved us
 		 * to another key's bucket. */
-		dequeue(bucket_of(&w.key), &w);
+		futex_dequeue(futex_bucket_of(&w.key), &w);
 		if (err == -ETIMEDOUT || (deadline && ktime_ns() >= deadline))
 			return -ETIMEDOUT;
 		if (err || signal_pending(t)) {
@@ -264,9 +239,9 @@ static long futex_requeue(u32 __user *uaddr1, bool shared, u32 __user *uaddr2,
 	struct futex_key k1, k2;
 	if (nr_wake < 0 || nr_requeue < 0)
 		return -EINVAL;
-	int err = get_key(uaddr1, shared, false, &k1);
+	int err = futex_get_key(uaddr1, shared, false, &k1);
 	if (!err)
-		err = get_key(uaddr2, shared, false, &k2);
+		err = futex_get_key(uaddr2, shared, false, &k2);
 	if (err)
 		return err;
 	if (cmpval) {
@@ -277,24 +252,27 @@ static long futex_requeue(u32 __user *uaddr1, bool shared, u32 __user *uaddr2,
 			return -EAGAIN;
 	}
 	/* One word onto itself: the waiters keep their places. */
-	bool same = key_match(&k1, &k2);
+	bool same = futex_key_match(&k1, &k2);
 	struct futex_bucket moved = { NULL, NULL };
 	int n = 0;
-	struct futex_waiter *w = bucket_of(&k1)->head, *next;
+	struct futex_waiter *w = futex_bucket_of(&k1)->head, *next;
 	for (; w; w = next) {
 		next = w->next;
 		if (n - nr_wake >= nr_requeue)
 			break;
-		if (!key_match(&w->key, &k1))
+		if (!futex_key_match(&w->key, &k1))
 			continue;
+		/* A WAIT_REQUEUE_PI waiter may only go to a PI lock. */
+		if (w->rq_pi)
+			return -EINVAL;
 		if (++n <= nr_wake) {
 			wake_waiter(w);
 			continue;
 		}
 		if (same)
 			continue;
-		dequeue(bucket_of(&w->key), w);
-		enqueue(&moved, w);
+		futex_dequeue(futex_bucket_of(&w->key), w);
+		futex_enqueue(&moved, w);
 		/* A waiter of another process does not have uaddr2 at that
 		 * address: it keeps only the frame, for shared wakes. */
 		struct mm *own = w->key.mm;
@@ -302,10 +280,10 @@ static long futex_requeue(u32 __user *uaddr1, bool shared, u32 __user *uaddr2,
 		if (own != k2.mm)
 			w->key.mm = NULL;
 	}
-	struct futex_bucket *b2 = bucket_of(&k2);
+	struct futex_bucket *b2 = futex_bucket_of(&k2);
 	for (w = moved.head; w; w = next) {
 		next = w->next;
-		enqueue(b2, w);
+		futex_enqueue(b2, w);
 	}
 	return n;
 }
@@ -350,9 +328,9 @@ static long futex_wake_op(u32 __user *uaddr1, bool shared, u32 __user *uaddr2,
 			  int nr_wake, int nr_wake2, u32 encoded)
 {
 	struct futex_key k1, k2;
-	int err = get_key(uaddr1, shared, false, &k1);
+	int err = futex_get_key(uaddr1, shared, false, &k1);
 	if (!err)
-		err = get_key(uaddr2, shared, true, &k2);
+		err = futex_get_key(uaddr2, shared, true, &k2);
 	if (err)
 		return err;
 	int cond = wake_op_apply(uaddr2, encoded);
@@ -364,12 +342,9 @@ static long futex_wake_op(u32 __user *uaddr1, bool shared, u32 __user *uaddr2,
 	return n;
 }
 
-/* How each syscall's struct timespec looks. */
-enum ts_abi { TS_NATIVE, TS_COMPAT32, TS_COMPAT64 };
-
 /* A timeout in ns: EFAULT, EINVAL if out of range (Linux's timespec
  * validity), saturated where ns overflow. */
-static int get_timeout(const void __user *uts, enum ts_abi abi, u64 *ns)
+int futex_get_timeout(const void __user *uts, enum ts_abi abi, u64 *ns)
 {
 	s64 sec, nsec;
 	if (abi == TS_COMPAT32) {
@@ -407,7 +382,7 @@ static bool cmd_has_timeout(int cmd)
  * offset (it cannot be set), so converting once is exact.  Never 0, which
  * would mean "no deadline": a time already past becomes 1.
  */
-static u64 to_deadline(int cmd, bool realtime, u64 ts)
+u64 futex_to_deadline(int cmd, bool realtime, u64 ts)
 {
 	u64 now = ktime_ns();
 	if (cmd == FUTEX_WAIT)
@@ -429,10 +404,11 @@ static long do_futex(u32 __user *uaddr, int op, u32 val, const void __user *utim
 	/* Linux reads and checks the timeout before anything else. */
 	if (utime && cmd_has_timeout(cmd)) {
 		u64 ts;
-		int err = get_timeout(utime, abi, &ts);
+		int err = futex_get_timeout(utime, abi, &ts);
 		if (err)
 			return err;
-		deadline = to_deadline(cmd, realtime, ts);
+		/* LOCK_PI's deadline is always on the wall clock. */
+		deadline = futex_to_deadline(cmd, realtime || cmd == FUTEX_LOCK_PI, ts);
 	}
 	/* The requeue and wake-op calls pass a second count there. */
 	int val2 = (int)(u32)(unsigned long)utime;
@@ -454,9 +430,19 @@ static long do_futex(u32 __user *uaddr, int op, u32 val, const void __user *utim
 		return futex_requeue(uaddr, shared, uaddr2, (int)val, val2, &val3);
 	case FUTEX_WAKE_OP:
 		return futex_wake_op(uaddr, shared, uaddr2, (int)val, val2, val3);
+	case FUTEX_LOCK_PI:
+	case FUTEX_LOCK_PI2:
+		return futex_lock_pi(uaddr, shared, deadline, false);
+	case FUTEX_TRYLOCK_PI:
+		return futex_lock_pi(uaddr, shared, 0, true);
+	case FUTEX_UNLOCK_PI:
+		return futex_unlock_pi(uaddr, shared);
+	case FUTEX_WAIT_REQUEUE_PI:
+		return futex_wait_requeue_pi(uaddr, shared, val, deadline, uaddr2);
+	case FUTEX_CMP_REQUEUE_PI:
+		return futex_cmp_requeue_pi(uaddr, shared, uaddr2, (int)val, val2, val3);
 	}
-	/* FUTEX_FD (gone from Linux too) and the priority-inheritance ops
-	 * (docs/futex.md says why). */
+	/* FUTEX_FD, gone from Linux too. */
 	return -ENOSYS;
 }
 

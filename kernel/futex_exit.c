@@ -9,6 +9,7 @@
 #include <xentry/uaccess.h>
 #include <xentry/futex.h>
 #include <xentry/vm.h>
+#include "futex_internal.h"
 
 #define BITSET_ANY 0xffffffffU
 #define FUTEX_WAITERS 0x80000000U
@@ -103,6 +104,8 @@ static void exit_robust_list(struct task *t)
 
 void futex_exit(struct task *t)
 {
+	/* Waiters of PI locks it owns are kernel state: always released. */
+	futex_pi_exit(t);
 	/* User memory is reached through the running task's page tables. */
 	if (t != current || !t->mm)
 		return;

@@ -147,7 +147,10 @@ static void start_init(void)
 
 	struct task *t = task_alloc();
 	BUG_ON(!t || t->pid != 1);
-	static struct fs_struct init_fs = { .users = 1, .umask = 022 };
+	/* Static, so never freed: users holds one reference of its own,
+	 * as init can drop it (unshare(CLONE_FS)) while its threads or
+	 * CLONE_FS children keep using it. */
+	static struct fs_struct init_fs = { .users = 2, .umask = 022 };
 	t->files = files_new_console();
 	t->fs = &init_fs;		/* never freed: init's exit ends the machine */
 	t->fs->cwd = root_inode();

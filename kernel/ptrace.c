@@ -22,6 +22,9 @@ long ptrace_getreg32(struct task *t, unsigned long off, u32 *val);
 long ptrace_putreg32(struct task *t, unsigned long off, u32 v);
 void ptrace_regs_changed(struct task *t);
 void *user_page(struct mm *mm, unsigned long va);
+long ptrace_get_syscall_info(struct task *t, unsigned long size, void __user *ubuf);	/* ptrace_info.c */
+long ptrace_peeksiginfo(struct task *t, const void __user *uarg, void __user *ubuf,
+			bool compat);
 
 #define PTRACE_TRACEME 0
 #define PTRACE_PEEKTEXT 1
@@ -53,6 +56,8 @@ void *user_page(struct mm *mm, unsigned long va);
 #define PTRACE_SEIZE 0x4206
 #define PTRACE_INTERRUPT 0x4207
 #define PTRACE_LISTEN 0x4208
+#define PTRACE_PEEKSIGINFO 0x4209
+#define PTRACE_GET_SYSCALL_INFO 0x420e
 
 #define PTRACE_O_TRACESYSGOOD 1
 #define PTRACE_O_TRACEFORK 2
@@ -106,9 +111,12 @@ bool ptrace_wants_event(int opt)
 	return current->tracer && (current->ptrace_opts & opt);
 }
 
-static void syscall_stop(void)
+/* The event message of a syscall stop is 1 at entry, 2 at exit: Linux's
+ * PTRACE_GETEVENTMSG shows it, and PTRACE_GET_SYSCALL_INFO reads it. */
+static void syscall_stop(int side)
 {
 	struct task *t = current;
+	t->ptrace_eventmsg = side;
 	int sig = SIGTRAP | ((t->ptrace_opts & PTRACE_O_TRACESYSGOOD) ? 0x80 : 0);
 	struct ksiginfo i = { SIGTRAP, sig, 0, 0, 0, 0, 0 };
 	ptrace_stop((sig << 8) | 0x7f, &i);
@@ -123,7 +131,7 @@ static void syscall_stop(void)
 long syscall_trace_enter(struct pt_regs *regs)
 {
 	bool emu = current->ptrace_sysemu;
-	syscall_stop();
+	syscall_stop(1);
 	if (emu || (current->sig_pending & SIGMASK(SIGKILL)))
 		return -1;
 	return (long)regs->orig_ax;
@@ -139,7 +147,7 @@ void syscall_trace_exit(struct pt_regs *regs)
 	if (t->ptrace_sysemu)
 		return;
 	if (t->syscall_trace)
-		syscall_stop();
+		syscall_stop(2);
 	/* Stepping over a syscall: the trap arrives here, right after the
 	 * syscall instruction, as on Linux (the instruction masked TF). */
 	if (t->ptrace_step)
@@ -364,6 +372,11 @@ long do_ptrace(long request, pid_t pid, unsigned long addr, unsigned long data, 
 	}
 	case PTRACE_LISTEN:
 		return t->ptrace_seized ? 0 : -EIO;
+	case PTRACE_PEEKSIGINFO:
+		return ptrace_peeksiginfo(t, (const void __user *)addr,
+					  (void __user *)data, compat);
+	case PTRACE_GET_SYSCALL_INFO:
+		return ptrace_get_syscall_info(t, addr, (void __user *)data);
 	}
 	long ptrace_regs_request(struct task *t, long request, unsigned long addr,
 				 unsigned long data, bool compat);

@@ -62,6 +62,9 @@ void vma_unlink_file(struct vma *v);
 int shared_fault(struct mm *mm, struct vma *v, unsigned long va);
 struct inode *shmem_create(unsigned long len);
 
+/* shm.c: a VMA_SYSVSHM mapping of ino is gone (detach, munmap, exit). */
+void shm_vma_closed(struct inode *ino);
+
 /*
  * Linux's mmap_min_addr (Debian: 64 KiB).  A hint below it is ignored.
  * MAP_FIXED below it needs CAP_SYS_RAWIO, which every xentry task has (all

@@ -38,6 +38,8 @@ static void vma_free(struct vma *v)
 {
 	if (v->ino) {
 		vma_unlink_file(v);
+		if (v->flags & VMA_SYSVSHM)
+			shm_vma_closed(v->ino);
 		inode_put(v->ino);
 	}
 	kfree(v);
@@ -351,6 +353,7 @@ long do_mmap(unsigned long addr, unsigned long len, unsigned long prot,
 		return -ENOMEM;
 	bool shared = type != MAP_PRIVATE;
 	u32 vflags = shared ? VMA_SHARED : 0;
+	bool dev_zero = false;
 	if (!(flags & MAP_ANONYMOUS)) {
 		/* Linux: the file offset of the mapping's end must not wrap. */
 		if (((off >> PAGE_SHIFT) + (len >> PAGE_SHIFT)) < (off >> PAGE_SHIFT))
@@ -364,6 +367,21 @@ long do_mmap(unsigned long addr, unsigned long len, unsigned long prot,
 		 * be made writable (mprotect says EACCES). */
 		if (writable)
 			vflags |= VMA_MAYWRITE;
+		/* /dev/zero, as Linux's mmap_zero: shared is a fresh shmem
+		 * object (offset dropped); private keeps the device as its
+		 * file, for maps and map_files, but with file_end at the
+		 * start no byte ever comes from it: anonymous memory. */
+		if (inode_is_dev_zero(ino)) {
+			if (shared) {
+				inode_put(ino);
+				ino = shmem_create(len);
+				if (!ino)
+					return -ENOMEM;
+				off = 0;
+			} else {
+				dev_zero = true;
+			}
+		}
 	} else if (shared) {
 		/* Shared anonymous memory is an unnamed file of len bytes,
 		 * as Linux's shmem: fork shares it through the mapping's
@@ -400,7 +418,7 @@ long do_mmap(unsigned long addr, unsigned long len, unsigned long prot,
 		goto out;
 	/* Pages past EOF raise SIGBUS when touched (handle_user_page_fault);
 	 * the tail of the last page is zero-filled. */
-	unsigned long file_end = ino ? addr + len : 0;
+	unsigned long file_end = ino && !dev_zero ? addr + len : 0;
 	ret = vma_map(mm, addr, len, prot & 7, vflags, ino, off, file_end);
 	if (!ret)
 		ret = addr;

@@ -40,9 +40,8 @@ void proc_task_mem(struct task *t, struct proc_mem *m)
 			m->stack += pages;
 		else if ((v->prot & PROT_WRITE) && !(v->flags & VMA_SHARED))
 			m->data += pages;
-		if (v->ino && (v->prot & PROT_EXEC))
-			m->text += pages;
 	}
+	m->text = (t->mm->end_code - t->mm->start_code) / PAGE_SIZE;
 }
 
 struct proc_state { char c; const char *name; };
@@ -81,16 +80,11 @@ static void sig_masks(struct task *t, u64 *ign, u64 *cgt)
 	}
 }
 
-/* The executable's text: the lowest executable file mapping. */
+/* The executable's text, as execve found it (kernel/exec.c). */
 static void code_range(struct mm *mm, unsigned long *s, unsigned long *e)
 {
-	*s = *e = 0;
-	for (struct vma *v = mm ? mm->vmas : NULL; v; v = v->next)
-		if (v->ino && (v->prot & PROT_EXEC)) {
-			*s = v->start;
-			*e = v->end;
-			return;
-		}
+	*s = mm ? mm->start_code : 0;
+	*e = mm ? mm->end_code : 0;
 }
 
 /* Clock ticks (USER_HZ = 100, AT_CLKTCK) since boot. */

@@ -165,3 +165,46 @@ int proc_show_limits(struct task *t, struct pbuf *pb)
 	}
 	return 0;
 }
+
+/*
+ * syscall: the call the task is in, from its saved user frame - number,
+ * six arguments (the i386 registers for an i386 task), stack pointer and
+ * ip - or "-1 sp ip" when it is not in one (stopped by an interrupt or
+ * an exception, whose frame holds -1 as the number).  A task reading its
+ * own shows the read itself, as on Linux.  A zombie has no frame left:
+ * "-1 0x0 0x0".
+ */
+int proc_show_syscall(struct task *t, struct pbuf *pb)
+{
+	struct pt_regs *r = t->regs;
+	bool is32 = t->is32 || (r && r->cs == USER32_CS);
+
+	if (!r || t->state == TASK_ZOMBIE || t->state == TASK_DEAD) {
+		pb_printf(pb, "-1 0x0 0x0\n");
+		return 0;
+	}
+	int nr = (int)r->orig_ax;
+	if (nr < 0) {
+		pb_printf(pb, "%d 0x%lx 0x%lx\n", nr, r->sp, r->ip);
+		return 0;
+	}
+	unsigned long a[6] = { r->di, r->si, r->dx, r->r10, r->r8, r->r9 };
+	if (is32) {
+		unsigned long c[6] = { (u32)r->bx, (u32)r->cx, (u32)r->dx,
+				       (u32)r->si, (u32)r->di, (u32)r->bp };
+		memcpy(a, c, sizeof(a));
+	}
+	pb_printf(pb, "%d 0x%lx 0x%lx 0x%lx 0x%lx 0x%lx 0x%lx 0x%lx 0x%lx\n", nr,
+		  a[0], a[1], a[2], a[3], a[4], a[5], r->sp, r->ip);
+	return 0;
+}
+
+/* wchan: Linux names the kernel function a sleeping task waits in, and
+ * prints "0" (no newline) for a running task or when it has no symbol
+ * for the address.  xentry keeps no kernel symbol table, so every task
+ * reads as the latter - a value Linux itself gives. */
+int proc_show_wchan(struct task *t, struct pbuf *pb)
+{
+	pb_write(pb, "0", 1);
+	return 0;
+}

@@ -1,8 +1,11 @@
 /*
- * Reading a procfs file.  The whole text is generated once, at the first
- * read or seek of an open file, into a kernel buffer that lives as long as
- * the open file: every later read, pread and lseek then sees one
- * consistent snapshot, which is what readers that parse in pieces need.
+ * Reading a procfs file.  The whole text is generated at the first read
+ * of an open file into a kernel buffer that lives as long as the open
+ * file: later reads further in see one consistent snapshot, which is what
+ * readers that parse in pieces need.  A read at offset 0 (pread at 0, or
+ * lseek to 0 then read) makes the text afresh, as Linux's seq_file does:
+ * monitors keep one fd of /proc/uptime or /proc/PID/stat open and pread
+ * it at 0 again and again, expecting the numbers to move.
  */
 #include <xentry/kernel.h>
 #include <xentry/mm.h>
@@ -66,13 +69,30 @@ void pb_free(struct pbuf *pb)
 	pb->len = pb->cap = 0;
 }
 
-/* The text of f's view, made on first use. */
-static int proc_text(struct file *f, struct pbuf **out)
+/* A reader of another thread may still be copying from an old text (its
+ * copy_to_user can fault and wait): the last one out frees it. */
+static void pb_drop(struct pbuf *pb)
+{
+	if (pb->users) {
+		pb->orphan = true;
+		return;
+	}
+	pb_free(pb);
+	kfree(pb);
+}
+
+/* The text of f's view, made on first use or made again when fresh. */
+static int proc_text(struct file *f, bool fresh, struct pbuf **out)
 {
 	struct inode *ino = f->inode;
 	const struct proc_entry *pe = ino->proc.pe;
 	struct pbuf *pb = f->priv;
 
+	if (pb && fresh) {
+		f->priv = NULL;
+		pb_drop(pb);
+		pb = NULL;
+	}
 	if (!pb) {
 		struct task *t = NULL;
 		if (!pe || !pe->show)
@@ -103,14 +123,18 @@ static ssize_t proc_read(struct file *f, char __user *buf, size_t n, loff_t *pos
 			 bool nowait)
 {
 	struct pbuf *pb;
-	int err = proc_text(f, &pb);
+	int err = proc_text(f, *pos == 0, &pb);
 
 	if (err)
 		return err;
 	if (*pos < 0 || (u64)*pos >= pb->len)
 		return 0;
 	n = MIN(n, pb->len - (size_t)*pos);
-	if (copy_to_user(buf, pb->buf + *pos, n))
+	pb->users++;
+	bool fault = copy_to_user(buf, pb->buf + *pos, n);
+	if (--pb->users == 0 && pb->orphan)
+		pb_drop(pb);
+	if (fault)
 		return -EFAULT;
 	*pos += (loff_t)n;
 	return (ssize_t)n;
@@ -131,9 +155,8 @@ static void proc_release(struct file *f)
 	struct pbuf *pb = f->priv;
 
 	if (pb) {
-		pb_free(pb);
-		kfree(pb);
 		f->priv = NULL;
+		pb_drop(pb);
 	}
 }
 

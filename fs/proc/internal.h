@@ -17,13 +17,15 @@ struct pbuf {
 	char *buf;
 	size_t len, cap;
 	bool oom;		/* an allocation failed: the read says ENOMEM */
+	bool orphan;		/* replaced by a fresh text: freed by the last reader */
+	unsigned users;		/* reads copying out of it right now */
 };
 void pb_write(struct pbuf *pb, const void *p, size_t n);
 void pb_printf(struct pbuf *pb, const char *fmt, ...);
 void pb_free(struct pbuf *pb);
 
 /* What a directory lists (proc_entry.dir). */
-enum { PD_NONE, PD_ROOT, PD_PID, PD_TID, PD_TASK, PD_FD };
+enum { PD_NONE, PD_ROOT, PD_PID, PD_TID, PD_TASK, PD_FD, PD_MAPFILES };
 
 /*
  * One name procfs can show.  A file has `show` (t is the task the
@@ -43,6 +45,13 @@ struct task *proc_task(const struct inode *ino);
 
 /* Tables (root.c) and the views that fill them. */
 extern const struct proc_entry proc_pid_dir, proc_tid_dir, proc_fd_link;
+extern const struct proc_entry proc_map_file_link;
+
+/* map_files.c: the names of /proc/PID/map_files (the index of the
+ * mapping rides in proc.fd). */
+bool proc_map_files_resolve(struct task *t, const char *name, size_t len, int *idx);
+void proc_map_files_fill(struct inode *dir, struct task *t);
+int proc_link_map_file(struct task *t, int idx, struct pbuf *pb);
 
 /* path.c: the name Linux's d_path would print for an inode. */
 void proc_inode_path(struct inode *ino, struct pbuf *pb);
@@ -54,11 +63,14 @@ int proc_show_statm(struct task *t, struct pbuf *pb);
 int proc_show_status(struct task *t, struct pbuf *pb);
 int proc_show_maps(struct task *t, struct pbuf *pb);		/* maps.c */
 int proc_show_smaps(struct task *t, struct pbuf *pb);
+int proc_show_smaps_rollup(struct task *t, struct pbuf *pb);
 int proc_show_cmdline(struct task *t, struct pbuf *pb);	/* base.c */
 int proc_show_environ(struct task *t, struct pbuf *pb);
 int proc_show_comm(struct task *t, struct pbuf *pb);
 int proc_show_mounts(struct task *t, struct pbuf *pb);
 int proc_show_limits(struct task *t, struct pbuf *pb);
+int proc_show_syscall(struct task *t, struct pbuf *pb);
+int proc_show_wchan(struct task *t, struct pbuf *pb);
 int proc_link_exe(struct task *t, int fd, struct pbuf *pb);
 int proc_link_cwd(struct task *t, int fd, struct pbuf *pb);
 int proc_link_root(struct task *t, int fd, struct pbuf *pb);

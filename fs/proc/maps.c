@@ -94,23 +94,32 @@ static void smaps_kb(struct pbuf *pb, const char *label, unsigned long kbytes)
 	pb_printf(pb, "%8lu kB\n", kbytes);
 }
 
-static void smaps_body(struct pbuf *pb, unsigned long size, unsigned long rss,
-		       bool shared, u32 prot, u32 flags, bool anon)
+/* What one VMA (or, summed, the whole process) counts, in pages. */
+struct smaps_sum {
+	unsigned long rss, anon, file, shared;
+};
+
+/* The counters smaps and smaps_rollup share, from Rss on; rollup adds
+ * the Pss split by kind after Pss_Dirty (Linux's __show_smap). */
+static void smaps_counts(struct pbuf *pb, const struct smaps_sum *s, bool rollup)
 {
 	unsigned long k = PAGE_SIZE / 1024;
+	unsigned long priv = s->rss - s->shared;
 
-	smaps_kb(pb, "Size:", size * k);
-	smaps_kb(pb, "KernelPageSize:", 4);
-	smaps_kb(pb, "MMUPageSize:", 4);
-	smaps_kb(pb, "Rss:", rss * k);
-	smaps_kb(pb, "Pss:", rss * k);
-	smaps_kb(pb, "Pss_Dirty:", shared ? 0 : rss * k);
+	smaps_kb(pb, "Rss:", s->rss * k);
+	smaps_kb(pb, "Pss:", s->rss * k);
+	smaps_kb(pb, "Pss_Dirty:", priv * k);
+	if (rollup) {
+		smaps_kb(pb, "Pss_Anon:", s->anon * k);
+		smaps_kb(pb, "Pss_File:", s->file * k);
+		smaps_kb(pb, "Pss_Shmem:", 0);
+	}
 	smaps_kb(pb, "Shared_Clean:", 0);
-	smaps_kb(pb, "Shared_Dirty:", shared ? rss * k : 0);
+	smaps_kb(pb, "Shared_Dirty:", s->shared * k);
 	smaps_kb(pb, "Private_Clean:", 0);
-	smaps_kb(pb, "Private_Dirty:", shared ? 0 : rss * k);
-	smaps_kb(pb, "Referenced:", rss * k);
-	smaps_kb(pb, "Anonymous:", anon ? rss * k : 0);
+	smaps_kb(pb, "Private_Dirty:", priv * k);
+	smaps_kb(pb, "Referenced:", s->rss * k);
+	smaps_kb(pb, "Anonymous:", s->anon * k);
 	smaps_kb(pb, "KSM:", 0);
 	smaps_kb(pb, "LazyFree:", 0);
 	smaps_kb(pb, "AnonHugePages:", 0);
@@ -121,31 +130,86 @@ static void smaps_body(struct pbuf *pb, unsigned long size, unsigned long rss,
 	smaps_kb(pb, "Swap:", 0);
 	smaps_kb(pb, "SwapPss:", 0);
 	smaps_kb(pb, "Locked:", 0);
-	pb_printf(pb, "THPeligible:    0\nVmFlags:%s%s%s%s mr mw me%s%s \n",
+}
+
+static void smaps_body(struct pbuf *pb, unsigned long size,
+		       const struct smaps_sum *s, u32 prot, u32 flags)
+{
+	bool shared = flags & VMA_SHARED;
+
+	smaps_kb(pb, "Size:", size * (PAGE_SIZE / 1024));
+	smaps_kb(pb, "KernelPageSize:", 4);
+	smaps_kb(pb, "MMUPageSize:", 4);
+	smaps_counts(pb, s, false);
+	/* "%8u" after the label's own padding: proc-empty-vm compares it. */
+	pb_printf(pb, "THPeligible:    %8u\nVmFlags:%s%s%s%s mr mw me%s%s \n", 0,
 		  prot & PROT_READ ? " rd" : "", prot & PROT_WRITE ? " wr" : "",
 		  prot & PROT_EXEC ? " ex" : "", shared ? " sh" : "",
 		  flags & VMA_STACK ? " gd" : "", shared ? "" : " ac");
 }
 
+static void vma_sum(struct mm *mm, struct vma *v, struct smaps_sum *s)
+{
+	unsigned long rss = 0;
+
+	for (unsigned long va = v->start; va < v->end; va += PAGE_SIZE)
+		if (user_page(mm, va))
+			rss++;
+	s->rss += rss;
+	if (v->flags & VMA_SHARED)
+		s->shared += rss;
+	/* A present page of a private file mapping is counted anonymous
+	 * (it may have been copied on write; xentry keeps no dirty bit). */
+	if (!v->ino || !(v->flags & VMA_SHARED))
+		s->anon += rss;
+	else
+		s->file += rss;
+}
+
 int proc_show_smaps(struct task *t, struct pbuf *pb)
 {
 	struct mm *mm = t->mm;
+	static const struct smaps_sum none;
 
 	if (!mm)
 		return 0;
 	for (struct vma *v = mm->vmas; v; v = v->next) {
-		unsigned long rss = 0;
-		for (unsigned long va = v->start; va < v->end; va += PAGE_SIZE)
-			if (user_page(mm, va))
-				rss++;
+		struct smaps_sum s = { 0 };
+		vma_sum(mm, v, &s);
 		vma_line(mm, v, pb);
-		bool shared = v->flags & VMA_SHARED;
-		smaps_body(pb, (v->end - v->start) / PAGE_SIZE, rss, shared, v->prot,
-			   v->flags, !v->ino || (!shared && rss));
+		smaps_body(pb, (v->end - v->start) / PAGE_SIZE, &s, v->prot, v->flags);
 	}
 	if (!t->is32) {
 		vsyscall_line(t, pb);
-		smaps_body(pb, 1, 0, false, PROT_EXEC, 0, false);
+		smaps_body(pb, 1, &none, PROT_EXEC, 0);
 	}
+	return 0;
+}
+
+/*
+ * smaps_rollup: one header spanning the first VMA's start to the last
+ * one's end (zeros for an empty address space; the [vsyscall] page is no
+ * VMA and stays out), named [rollup], then the sums without the
+ * per-VMA lines (Size, page sizes, THPeligible, VmFlags).
+ */
+int proc_show_smaps_rollup(struct task *t, struct pbuf *pb)
+{
+	struct mm *mm = t->mm;
+	struct smaps_sum s = { 0 };
+	unsigned long start = 0, end = 0;
+	struct pbuf name = { 0 };
+
+	if (!mm)
+		return -ESRCH;		/* a zombie: Linux's read fails so too */
+	for (struct vma *v = mm->vmas; v; v = v->next) {
+		if (v == mm->vmas)
+			start = v->start;
+		end = v->end;
+		vma_sum(mm, v, &s);
+	}
+	pb_printf(&name, "[rollup]");
+	map_line(pb, start, end, 0, false, 0, 0, 0, &name);
+	pb_free(&name);
+	smaps_counts(pb, &s, true);
 	return 0;
 }

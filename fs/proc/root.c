@@ -32,6 +32,7 @@ static const struct proc_entry root_entries[] = {
 static const struct proc_entry pid_entries[] = {
 	{ .name = "task", .mode = S_IFDIR | 0555, .dir = PD_TASK },
 	{ .name = "fd", .mode = S_IFDIR | 0500, .dir = PD_FD },
+	{ .name = "map_files", .mode = S_IFDIR | 0500, .dir = PD_MAPFILES },
 	REG("stat", 0444, proc_show_stat),
 	REG("statm", 0444, proc_show_statm),
 	REG("status", 0444, proc_show_status),
@@ -40,8 +41,11 @@ static const struct proc_entry pid_entries[] = {
 	REG("environ", 0400, proc_show_environ),
 	REG("maps", 0444, proc_show_maps),
 	REG("smaps", 0444, proc_show_smaps),
+	REG("smaps_rollup", 0444, proc_show_smaps_rollup),
 	REG("mounts", 0444, proc_show_mounts),
 	REG("limits", 0444, proc_show_limits),
+	REG("syscall", 0400, proc_show_syscall),
+	REG("wchan", 0444, proc_show_wchan),
 	LNK("exe", 0777, proc_link_exe),
 	LNK("cwd", 0777, proc_link_cwd),
 	LNK("root", 0777, proc_link_root),
@@ -50,6 +54,8 @@ static const struct proc_entry pid_entries[] = {
 const struct proc_entry proc_pid_dir = { .mode = S_IFDIR | 0555, .dir = PD_PID };
 const struct proc_entry proc_tid_dir = { .mode = S_IFDIR | 0555, .dir = PD_TID };
 const struct proc_entry proc_fd_link = { .mode = S_IFLNK | 0700, .link = proc_link_fd };
+const struct proc_entry proc_map_file_link = { .mode = S_IFLNK | 0400,
+					       .link = proc_link_map_file };
 static const struct proc_entry proc_root = { .mode = S_IFDIR | 0555, .dir = PD_ROOT };
 
 struct task *proc_task(const struct inode *ino)
@@ -139,6 +145,11 @@ static bool resolve(struct inode *dir, const char *name, size_t len, struct want
 			return false;
 		w->pe = &proc_fd_link;
 		w->fd = n;
+		return true;
+	case PD_MAPFILES:
+		if (!proc_map_files_resolve(t, name, len, &w->fd))
+			return false;
+		w->pe = &proc_map_file_link;
 		return true;
 	}
 	return false;
@@ -284,6 +295,9 @@ void proc_fill_dir(struct inode *dir)
 		for (int i = 0; t->files && i < NR_OPEN_MAX; i++)
 			if (t->files->fd[i])
 				fill_num(dir, i);
+		break;
+	case PD_MAPFILES:
+		proc_map_files_fill(dir, t);
 		break;
 	}
 }

@@ -27,9 +27,11 @@ ssize_t inode_read(struct inode *ino, void *buf, size_t len, loff_t off);
 struct inode *root_inode(void);
 
 /* For mmap of a file: the inode behind fd (referenced), checked to be a
- * regular file opened for reading; or -EBADF/-EACCES/-ENODEV.  *writable
+ * regular file (or /dev/zero: inode_is_dev_zero) opened for reading; or
+ * -EBADF/-EACCES/-ENODEV.  *writable
  * (if not NULL) says whether the file is open for writing too, which
  * decides whether a shared mapping may ever be made writable. */
+bool inode_is_dev_zero(const struct inode *ino);
 int fd_get_inode_for_mmap(int fd, bool want_write_shared, struct inode **out);
 int fd_get_inode_for_mmap2(int fd, bool want_write_shared, struct inode **out,
 			   bool *writable);

@@ -147,6 +147,7 @@ struct task {
 	struct rlimit64 rlim[RLIM_NLIMITS];
 	char comm[16];
 	int nice;			/* -20..19, kernel/sys_prio.c (not used by the scheduler) */
+	int sched_policy, sched_prio;	/* kernel/sched_policy.c (stored, not used) */
 	u64 start_ns;			/* creation, monotonic (/proc/PID/stat) */
 
 	/* XSAVE (or FXSAVE) image while switched out, 64-byte aligned inside
@@ -180,6 +181,7 @@ void sleep_now(const void *chan);
 void itimer_arm(struct thread_group *g);	/* ITIMER_REAL is running */
 void itimer_disarm(struct thread_group *g);
 struct task *find_task(pid_t pid);
+void sched_policy_fork(struct task *c, struct task *p);	/* kernel/sched_policy.c */
 
 /*
  * Sleep until wakeup(chan).  Returns 0, or -ERESTARTSYS if woken because a

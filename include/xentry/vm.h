@@ -13,6 +13,7 @@
 #define VMA_SHARED 8		/* MAP_SHARED: pages belong to ino, not to us */
 #define VMA_MAYWRITE 16		/* shared: the file was open for writing */
 #define VMA_VVAR 32		/* the vDSO's data page (docs/vdso.md) */
+#define VMA_SYSVSHM 64		/* a shmat attachment (mm/shm.c) */
 
 /* Where the 32-bit vDSO goes: above the top-down mmap area, below the
  * stack's 8 MiB. */
@@ -62,6 +63,9 @@ struct mm {
 	/* Set by execve for /proc/PID/{cmdline,environ,stat}: where the
 	 * argument and environment strings and the initial sp are. */
 	unsigned long arg_start, arg_end, env_start, env_end, start_stack;
+	/* The program's text as execve mapped it: munmap leaves these (and
+	 * statm's text) alone, as Linux's start_code/end_code. */
+	unsigned long start_code, end_code;
 	/* The file execve loaded (a reference), for /proc/PID/exe: its path
 	 * is worked out when read, so a rename shows and exec pays nothing. */
 	struct inode *exe;
