@@ -58,8 +58,10 @@ struct clone_args_k {
 
 /*
  * Linux's rules for flag combinations it refuses, then what xentry has
- * no way to do: namespaces, pidfds and cgroups (Linux, for root, would
- * make them; we say EINVAL, documented in docs/threads.md).
+ * no way to do.  A namespace is EPERM, as unshare() answers it
+ * (kernel/unshare.c): what Linux tells root without CAP_SYS_ADMIN, and
+ * what programs that try one expect to handle.  Pidfds and cgroups are
+ * EINVAL (docs/threads.md).
  */
 static int clone_flags_check(u64 flags)
 {
@@ -77,8 +79,10 @@ static int clone_flags_check(u64 flags)
 		return -EINVAL;
 	if ((flags & CLONE_THREAD) && (flags & (CLONE_NEWUSER | CLONE_NEWPID)))
 		return -EINVAL;
-	if (flags & (CLONE_NAMESPACES | CLONE_PIDFD | CLONE_INTO_CGROUP))
+	if (flags & (CLONE_PIDFD | CLONE_INTO_CGROUP))
 		return -EINVAL;
+	if (flags & CLONE_NAMESPACES)
+		return -EPERM;
 	return 0;
 }
 
