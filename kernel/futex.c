@@ -68,6 +68,23 @@ void futex_enqueue(struct futex_bucket *b, struct futex_waiter *w)
 	b->tail = w;
 }
 
+/*
+ * Every wait's core: queue w on its key's bucket only if *uaddr still
+ * holds val.  Nothing can run between the read and the enqueue (one CPU,
+ * no preemption in the kernel), so a waker that changes the word after
+ * the read finds w queued: no lost wake-up.  0, -EFAULT or -EAGAIN.
+ */
+int futex_queue_if_equal(struct futex_waiter *w, u32 __user *uaddr, u32 val)
+{
+	u32 cur;
+	if (get_user(cur, uaddr))
+		return -EFAULT;
+	if (cur != val)
+		return -EAGAIN;
+	futex_enqueue(futex_bucket_of(&w->key), w);
+	return 0;
+}
+
 void futex_dequeue(struct futex_bucket *b, struct futex_waiter *w)
 {
 	if (w->prev)
@@ -187,15 +204,11 @@ static long futex_wait(u32 __user *uaddr, bool shared, u32 val, u64 deadline, u3
 		return -EINVAL;
 	for (;;) {
 		struct futex_waiter w = { .task = t, .bitset = bitset };
-		u32 cur;
 		int err = futex_get_key(uaddr, shared, false, &w.key);
+		if (!err)
+			err = futex_queue_if_equal(&w, uaddr, val);
 		if (err)
 			return err;
-		if (get_user(cur, uaddr))
-			return -EFAULT;
-		if (cur != val)
-			return -EAGAIN;
-		futex_enqueue(futex_bucket_of(&w.key), &w);
 		err = sleep_on_deadline(&w, deadline);
 		/* A waker dequeued us: that is success even if the timer or a
 		 * signal came too. */

@@ -50,6 +50,7 @@ enum ts_abi { TS_NATIVE, TS_COMPAT32, TS_COMPAT64 };
 
 struct futex_bucket *futex_bucket_of(const struct futex_key *k);
 void futex_enqueue(struct futex_bucket *b, struct futex_waiter *w);
+int futex_queue_if_equal(struct futex_waiter *w, u32 __user *uaddr, u32 val);
 void futex_dequeue(struct futex_bucket *b, struct futex_waiter *w);
 bool futex_key_match(const struct futex_key *w, const struct futex_key *k);
 int futex_get_key(u32 __user *uaddr, bool shared, bool write, struct futex_key *key);

@@ -191,19 +191,15 @@ long futex_wait_requeue_pi(u32 __user *uaddr, bool shared, u32 val, u64 deadline
 			   u32 __user *uaddr2)
 {
 	struct futex_waiter w = { .task = current, .rq_pi = true };
-	u32 cur;
 	if (uaddr == uaddr2)
 		return -EINVAL;
 	int err = futex_get_key(uaddr, shared, false, &w.key);
 	if (!err)
 		err = futex_get_key(uaddr2, shared, true, &w.rq_key);
+	if (!err)
+		err = futex_queue_if_equal(&w, uaddr, val);
 	if (err)
 		return err;
-	if (get_user(cur, uaddr))
-		return -EFAULT;
-	if (cur != val)
-		return -EAGAIN;
-	futex_enqueue(futex_bucket_of(&w.key), &w);
 	err = sleep_on_deadline(&w, deadline);
 	if (w.pi_owned)
 		return 0;

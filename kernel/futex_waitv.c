@@ -75,17 +75,12 @@ static long wait_multiple(const struct futex_waitv *v, struct futex_waiter *w,
 		long err = 0;
 		for (unsigned int i = 0; i < n && !err; i++) {
 			u32 __user *uaddr = (u32 __user *)(unsigned long)v[i].uaddr;
-			u32 cur;
 			w[i] = (struct futex_waiter){ .task = t, .bitset = 0xffffffffu, .chan = w };
 			err = futex_get_key(uaddr, !(v[i].flags & FUTEX2_PRIVATE), false, &w[i].key);
-			if (!err && get_user(cur, uaddr))
-				err = -EFAULT;
-			if (!err && cur != (u32)v[i].val)
-				err = -EAGAIN;
-			if (!err) {
-				futex_enqueue(futex_bucket_of(&w[i].key), &w[i]);
+			if (!err)
+				err = futex_queue_if_equal(&w[i], uaddr, (u32)v[i].val);
+			if (!err)
 				queued++;
-			}
 		}
 		if (err) {
 			unqueue_all(w, queued);
