@@ -19,7 +19,27 @@ VARIANTS := check flag cfast asm
 ifeq ($(filter $(VARIANT),$(VARIANTS)),)
 $(error VARIANT=$(VARIANT) is not one of: $(VARIANTS))
 endif
+# The kernel built: x86_64 (default; runs 64-bit and i386 programs) or
+# i386, the native 32-bit kernel (docs/i386.md), in build/i386-VARIANT.
+ARCH ?= x86_64
+ifeq ($(ARCH),x86_64)
+BITS := 64
 VDIR := $(BUILD)/$(VARIANT)
+ARCH_CFLAGS := -m64 -mno-red-zone -mcmodel=kernel
+LDEMU := elf_x86_64
+else ifeq ($(ARCH),i386)
+BITS := 32
+VDIR := $(BUILD)/i386-$(VARIANT)
+# -freg-struct-return: a two-word struct comes back in eax:edx, as the
+# entry asm expects of entry_stack_fixup() (and as Linux i386 builds).
+ARCH_CFLAGS := -m32 -march=i686 -freg-struct-return
+LDEMU := elf_i386
+# 64-bit division and shifts on i386 are the compiler's runtime calls
+# (__udivdi3, ...): link its libgcc (docs/i386.md).
+ARCH_LIBS := $(shell $(CC) -m32 -print-libgcc-file-name)
+else
+$(error ARCH=$(ARCH) is not one of: x86_64 i386)
+endif
 OBJ := $(VDIR)/obj
 GEN := $(BUILD)/gen
 CC := gcc
@@ -28,22 +48,26 @@ Q := @
 
 KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -nostdinc \
 	-isystem $(shell $(CC) -print-file-name=include) \
-	-mno-red-zone -mcmodel=kernel -mgeneral-regs-only -mno-sse -mno-mmx \
+	$(ARCH_CFLAGS) -mgeneral-regs-only -mno-sse -mno-mmx \
 	-fno-pic -fno-pie -fno-stack-protector -fno-omit-frame-pointer \
 	-fno-asynchronous-unwind-tables -fcf-protection=none \
 	-Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-initializers \
 	-Iinclude -Iarch/x86/include -I$(GEN) -MMD -MP \
 	-DXENTRY_VARIANT_$(shell echo $(VARIANT) | tr a-z A-Z)
-KASFLAGS := -D__ASSEMBLER__ -Iinclude -Iarch/x86/include -MMD -MP \
+KASFLAGS := -m$(BITS) -D__ASSEMBLER__ -Iinclude -Iarch/x86/include -MMD -MP \
 	-DXENTRY_VARIANT_$(shell echo $(VARIANT) | tr a-z A-Z)
 
-KSRCS := $(wildcard arch/x86/kernel/*.c arch/x86/entry/*.c arch/x86/lib/*.c \
+# A file named *_64.[cS] or *_64_compat.S is only in the 64-bit kernel,
+# *_32.[cS] only in the i386 one; everything else is in both.
+OTHER_BITS := $(if $(filter 64,$(BITS)),32,64)
+ARCH_ONLY = $(filter-out %_$(OTHER_BITS).c %_$(OTHER_BITS).S %_$(OTHER_BITS)_compat.S,$(1))
+KSRCS := $(call ARCH_ONLY,$(wildcard arch/x86/kernel/*.c arch/x86/entry/*.c arch/x86/lib/*.c \
 	arch/x86/entry/vdso/*.c kernel/*.c mm/*.c fs/*.c fs/proc/*.c lib/*.c \
-	drivers/tty/*.c)
-KASM := $(wildcard arch/x86/boot/*.S arch/x86/entry/*.S arch/x86/lib/*.S)
+	drivers/tty/*.c))
+KASM := $(call ARCH_ONLY,$(wildcard arch/x86/boot/*.S arch/x86/entry/*.S arch/x86/lib/*.S))
 KOBJS := $(patsubst %.c,$(OBJ)/%.o,$(KSRCS)) $(patsubst %.S,$(OBJ)/%.o,$(KASM)) \
-	$(OBJ)/vdso32-image.o $(OBJ)/vdso64-image.o
-LDSCRIPT := arch/x86/kernel/xentry.ld
+	$(OBJ)/vdso32-image.o $(if $(filter 64,$(BITS)),$(OBJ)/vdso64-image.o)
+LDSCRIPT := arch/x86/kernel/xentry_$(BITS).ld
 SYSCALL_HDRS := $(GEN)/syscalls_64.h $(GEN)/syscalls_32.h
 
 TESTS_OUT := $(abspath $(BUILD)/tests)
@@ -57,7 +81,7 @@ deps:
 	$(Q)tools/ensure-deps
 
 kernel: $(VDIR)/xentry.bin
-	$(Q)cp $< $(BUILD)/xentry.bin
+	$(Q)cp $< $(BUILD)/$(if $(filter 64,$(BITS)),xentry.bin,xentry-i386.bin)
 
 $(GEN)/syscalls_64.h: arch/x86/entry/syscalls/syscall_64.tbl tools/gen-syscalls.py
 	$(Q)mkdir -p $(GEN)
@@ -70,7 +94,7 @@ $(OBJ)/arch/x86/entry/common.o: $(SYSCALL_HDRS) $(GEN)/vdso32-offsets.h
 # The system-call entry C runs on a frame the asm built and restores
 # itself: no frame pointer and 8-byte stack alignment (no SSE here) spare
 # every call a few instructions (docs/performance.md).
-$(OBJ)/arch/x86/entry/common.o: KCFLAGS += -fomit-frame-pointer -mpreferred-stack-boundary=3
+$(OBJ)/arch/x86/entry/common.o: KCFLAGS += -fomit-frame-pointer -mpreferred-stack-boundary=$(if $(filter 64,$(BITS)),3,2)
 
 # The vDSOs: real ELF shared objects from one linker script, then embedded
 # (bytes + symbol offsets for C) by tools/gen-vdso.py.  Their clock code
@@ -137,11 +161,11 @@ $(VDIR)/xentry.elf: $(KOBJS) $(LDSCRIPT) tools/gen-kallsyms.py
 	$(Q)printf '' > $(VDIR)/empty.nm
 	$(Q)python3 tools/gen-kallsyms.py $(VDIR)/empty.nm $(VDIR)/kallsyms0.S
 	$(Q)$(CC) $(KASFLAGS) -c $(VDIR)/kallsyms0.S -o $(OBJ)/kallsyms0.o
-	$(Q)$(LD) -n -z noexecstack --no-warn-rwx-segments -T $(LDSCRIPT) -o $(VDIR)/xentry.pass1.elf $(KOBJS) $(OBJ)/kallsyms0.o
+	$(Q)$(LD) -m $(LDEMU) -n -z noexecstack --no-warn-rwx-segments -T $(LDSCRIPT) -o $(VDIR)/xentry.pass1.elf $(KOBJS) $(OBJ)/kallsyms0.o $(ARCH_LIBS)
 	$(Q)nm -n $(VDIR)/xentry.pass1.elf > $(VDIR)/xentry.nm
 	$(Q)python3 tools/gen-kallsyms.py $(VDIR)/xentry.nm $(VDIR)/kallsyms.S
 	$(Q)$(CC) $(KASFLAGS) -c $(VDIR)/kallsyms.S -o $(OBJ)/kallsyms.o
-	$(Q)$(LD) -n -z noexecstack --no-warn-rwx-segments -T $(LDSCRIPT) -o $@ $(KOBJS) $(OBJ)/kallsyms.o
+	$(Q)$(LD) -m $(LDEMU) -n -z noexecstack --no-warn-rwx-segments -T $(LDSCRIPT) -o $@ $(KOBJS) $(OBJ)/kallsyms.o $(ARCH_LIBS)
 	$(Q)nm -n $@ | grep -i ' [tw] ' | cut -d' ' -f1 > $(VDIR)/a.txt; \
 	    nm -n $(VDIR)/xentry.pass1.elf | grep -i ' [tw] ' | cut -d' ' -f1 > $(VDIR)/b.txt; \
 	    cmp -s $(VDIR)/a.txt $(VDIR)/b.txt || { echo "kallsyms moved code"; exit 1; }

@@ -18,7 +18,7 @@
  *  - a user write faults (handle_user_page_fault);
  *  - the kernel writing through the user address (copy_to_user, put_user,
  *    the futex code's write test) faults too, because CR0.WP is set at
- *    boot (arch/x86/boot/head.S), so the kernel obeys read-only PTEs;
+ *    boot (arch/x86/boot/head_64.S), so the kernel obeys read-only PTEs;
  *  - the one writer that goes through the kernel's own mapping of the
  *    page, ptrace's POKE (populate_page with write), calls cow_page
  *    itself before writing;

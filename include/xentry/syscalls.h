@@ -12,6 +12,8 @@
  * turned into C by tools/gen-syscalls.py) hold only these wrappers, so no
  * function is ever called through a mismatched prototype.
  *
+ * The i386 kernel (CONFIG_X86_32) gets only the __ia32_ entries.
+ *
  * COMPAT_SYSCALL_DEFINEn defines only an i386 entry, __ia32_compat_sys_NAME,
  * for calls whose user structures differ between the ABIs (iovec, stat64...).
  */
@@ -32,21 +34,29 @@ long sys_ni_syscall(const struct pt_regs *regs);
 	long prefix(const struct pt_regs *regs); \
 	long prefix(const struct pt_regs *regs) { return impl(__VA_ARGS__); }
 
+/* The native i386 kernel has one ABI, i386's: no x86-64 entries (whose
+ * registers its pt_regs does not have). */
+#ifdef CONFIG_X86_64
+#define __SC_X64(prefix, impl, ...) __SC_WRAP(prefix, impl, __VA_ARGS__)
+#else
+#define __SC_X64(prefix, impl, ...)
+#endif
+
 #define SYSCALL_DEFINE0(name) \
 	static long __do_sys_##name(void); \
-	__SC_WRAP(__x64_sys_##name, __do_sys_##name) \
+	__SC_X64(__x64_sys_##name, __do_sys_##name) \
 	__SC_WRAP(__ia32_sys_##name, __do_sys_##name) \
 	static long __do_sys_##name(void)
 
 #define SYSCALL_DEFINE1(name, t1, a1) \
 	static long __do_sys_##name(t1 a1); \
-	__SC_WRAP(__x64_sys_##name, __do_sys_##name, __X64ARG(t1, regs->di)) \
+	__SC_X64(__x64_sys_##name, __do_sys_##name, __X64ARG(t1, regs->di)) \
 	__SC_WRAP(__ia32_sys_##name, __do_sys_##name, __IA32ARG(t1, regs->bx)) \
 	static long __do_sys_##name(t1 a1)
 
 #define SYSCALL_DEFINE2(name, t1, a1, t2, a2) \
 	static long __do_sys_##name(t1 a1, t2 a2); \
-	__SC_WRAP(__x64_sys_##name, __do_sys_##name, __X64ARG(t1, regs->di), \
+	__SC_X64(__x64_sys_##name, __do_sys_##name, __X64ARG(t1, regs->di), \
 		  __X64ARG(t2, regs->si)) \
 	__SC_WRAP(__ia32_sys_##name, __do_sys_##name, __IA32ARG(t1, regs->bx), \
 		  __IA32ARG(t2, regs->cx)) \
@@ -54,7 +64,7 @@ long sys_ni_syscall(const struct pt_regs *regs);
 
 #define SYSCALL_DEFINE3(name, t1, a1, t2, a2, t3, a3) \
 	static long __do_sys_##name(t1 a1, t2 a2, t3 a3); \
-	__SC_WRAP(__x64_sys_##name, __do_sys_##name, __X64ARG(t1, regs->di), \
+	__SC_X64(__x64_sys_##name, __do_sys_##name, __X64ARG(t1, regs->di), \
 		  __X64ARG(t2, regs->si), __X64ARG(t3, regs->dx)) \
 	__SC_WRAP(__ia32_sys_##name, __do_sys_##name, __IA32ARG(t1, regs->bx), \
 		  __IA32ARG(t2, regs->cx), __IA32ARG(t3, regs->dx)) \
@@ -62,7 +72,7 @@ long sys_ni_syscall(const struct pt_regs *regs);
 
 #define SYSCALL_DEFINE4(name, t1, a1, t2, a2, t3, a3, t4, a4) \
 	static long __do_sys_##name(t1 a1, t2 a2, t3 a3, t4 a4); \
-	__SC_WRAP(__x64_sys_##name, __do_sys_##name, __X64ARG(t1, regs->di), \
+	__SC_X64(__x64_sys_##name, __do_sys_##name, __X64ARG(t1, regs->di), \
 		  __X64ARG(t2, regs->si), __X64ARG(t3, regs->dx), \
 		  __X64ARG(t4, regs->r10)) \
 	__SC_WRAP(__ia32_sys_##name, __do_sys_##name, __IA32ARG(t1, regs->bx), \
@@ -72,7 +82,7 @@ long sys_ni_syscall(const struct pt_regs *regs);
 
 #define SYSCALL_DEFINE5(name, t1, a1, t2, a2, t3, a3, t4, a4, t5, a5) \
 	static long __do_sys_##name(t1 a1, t2 a2, t3 a3, t4 a4, t5 a5); \
-	__SC_WRAP(__x64_sys_##name, __do_sys_##name, __X64ARG(t1, regs->di), \
+	__SC_X64(__x64_sys_##name, __do_sys_##name, __X64ARG(t1, regs->di), \
 		  __X64ARG(t2, regs->si), __X64ARG(t3, regs->dx), \
 		  __X64ARG(t4, regs->r10), __X64ARG(t5, regs->r8)) \
 	__SC_WRAP(__ia32_sys_##name, __do_sys_##name, __IA32ARG(t1, regs->bx), \
@@ -82,7 +92,7 @@ long sys_ni_syscall(const struct pt_regs *regs);
 
 #define SYSCALL_DEFINE6(name, t1, a1, t2, a2, t3, a3, t4, a4, t5, a5, t6, a6) \
 	static long __do_sys_##name(t1 a1, t2 a2, t3 a3, t4 a4, t5 a5, t6 a6); \
-	__SC_WRAP(__x64_sys_##name, __do_sys_##name, __X64ARG(t1, regs->di), \
+	__SC_X64(__x64_sys_##name, __do_sys_##name, __X64ARG(t1, regs->di), \
 		  __X64ARG(t2, regs->si), __X64ARG(t3, regs->dx), \
 		  __X64ARG(t4, regs->r10), __X64ARG(t5, regs->r8), \
 		  __X64ARG(t6, regs->r9)) \

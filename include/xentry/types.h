@@ -2,18 +2,34 @@
 #ifndef XENTRY_TYPES_H
 #define XENTRY_TYPES_H
 
+/* The two kernels built from this tree (docs/i386.md): CONFIG_X86_64 is
+ * the 64-bit one, which also runs i386 programs (compat); CONFIG_X86_32
+ * is the native i386 kernel, whose only ABI is i386's. */
+#ifdef __x86_64__
+#define CONFIG_X86_64 1
+#else
+#define CONFIG_X86_32 1
+#endif
+
 typedef unsigned char u8;
 typedef unsigned short u16;
 typedef unsigned int u32;
-typedef unsigned long u64;
 typedef signed char s8;
 typedef short s16;
 typedef int s32;
+#ifdef CONFIG_X86_64
+typedef unsigned long u64;
 typedef long s64;
 typedef unsigned long size_t;
 typedef long ssize_t;
+#else
+typedef unsigned long long u64;
+typedef long long s64;
+typedef unsigned int size_t;
+typedef int ssize_t;
+#endif
 typedef unsigned long uintptr_t;
-typedef long loff_t;
+typedef s64 loff_t;
 typedef int pid_t;
 typedef unsigned int uid_t;
 typedef unsigned int gid_t;

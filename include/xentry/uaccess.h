@@ -1,7 +1,7 @@
 /*
  * The only way kernel code touches user memory.  Each routine checks the
  * range against the user half and runs the access with an exception-table
- * fixup (arch/x86/lib/usercopy.S), so a bad pointer - unmapped, kernel,
+ * fixup (arch/x86/lib/usercopy_64.S), so a bad pointer - unmapped, kernel,
  * non-canonical - makes it return -EFAULT instead of faulting the kernel.
  */
 #ifndef XENTRY_UACCESS_H

@@ -3,7 +3,7 @@
  * unmapped page stops at the exact byte, whatever the alignment.
  *
  * The kernel copies eight bytes at a time and finishes by bytes
- * (arch/x86/lib/usercopy.S).  A fault in the word loop must not lose the
+ * (arch/x86/lib/usercopy_64.S).  A fault in the word loop must not lose the
  * up to seven bytes before the bad page: read() returns every byte it
  * stored, as on Linux, and those bytes are right; the same for
  * clear_user (a read of /dev/zero).  A pipe read that cannot store all

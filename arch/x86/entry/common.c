@@ -1,8 +1,11 @@
 /*
  * The C half of every system-call entry, and the single way back out.
  *
- * Each asm prologue (entry_64.S, entry_64_compat.S) builds a struct pt_regs
- * and calls one function here.  That function dispatches through the
+ * Each asm prologue (entry_64.S and entry_64_compat.S on the 64-bit
+ * kernel, entry_32.S on the i386 one) builds a struct pt_regs and calls
+ * one function here.  The 32-bit landings are the same code on both
+ * kernels: only the fast return instruction differs (SYSRETL to compat
+ * mode, SYSEXIT on i386), and with it the checks' reasons, not the checks.  That function dispatches through the
  * generated table, runs the exit-work loop, and decides whether the fast
  * return instruction may be used; the asm obeys, IRET being the default.
  *
@@ -21,7 +24,9 @@
 #include <xentry/uaccess.h>
 #include <xentry/vm.h>
 #include <uapi/xentry_stats.h>
+#ifdef CONFIG_X86_64
 #include "syscalls_64.h"
+#endif
 #include "syscalls_32.h"
 
 #include <asm/entry.h>
@@ -68,8 +73,15 @@ extern const unsigned long sysret_ip_limit;
 /* How syscalls returned (one CPU: no per-CPU array needed yet).  Global:
  * the asm variant's entry code counts its fast returns itself. */
 struct xentry_exit_stats exit_stats;
+#ifdef CONFIG_X86_64
 _Static_assert(offsetof(struct xentry_exit_stats, sysretq) == STATS_SYSRETQ, "stats");
 _Static_assert(offsetof(struct xentry_exit_stats, sysretl) == STATS_SYSRETL, "stats");
+/* A 32-bit fast return: SYSRETL to compat mode. */
+#define fast32_exits exit_stats.sysretl
+#else
+/* A 32-bit fast return: SYSEXIT, on the i386 kernel. */
+#define fast32_exits exit_stats.sysexit
+#endif
 _Static_assert(offsetof(struct task, syscall_work) == TASK_SYSCALL_WORK, "task");
 _Static_assert(offsetof(struct task, work) == TASK_WORK, "task");
 _Static_assert(sizeof(((struct task *)0)->syscall_work) == 8, "task");
@@ -77,7 +89,9 @@ _Static_assert(offsetof(struct task, ptrace_step) < TASK_SYSCALL_WORK + 8, "task
 _Static_assert(offsetof(struct percpu, curr_task) == PERCPU_CURR_TASK, "percpu");
 
 /* For the asm variant's dispatch (entry_64.S, entry_64_compat.S). */
+#ifdef CONFIG_X86_64
 const unsigned int x64_nr_syscalls = X64_NR_syscalls;
+#endif
 const unsigned int ia32_nr_syscalls = IA32_NR_syscalls;
 
 /* An IRET: count the reason.  The iret total is the sum of the reasons,
@@ -88,7 +102,9 @@ static __noinline __attribute__((cold)) bool refuse(enum xentry_refusal why)
 	return false;
 }
 
+#ifdef CONFIG_X86_64
 long __x64_sys_xentry_exit_stats(const struct pt_regs *regs);
+#endif
 long __ia32_sys_xentry_exit_stats(const struct pt_regs *regs);
 
 long sys_ni_syscall(const struct pt_regs *regs)
@@ -113,6 +129,7 @@ void syscall_trace_exit(struct pt_regs *regs);
  */
 static bool check_user_regs(struct pt_regs *regs)
 {
+#ifdef CONFIG_X86_64
 	bool bad = false;
 	if (regs->cs == USER32_CS)
 		bad = regs->ip > 0xffffffffUL;
@@ -121,6 +138,11 @@ static bool check_user_regs(struct pt_regs *regs)
 	if (bad)
 		force_sig(11);
 	return !bad;
+#else
+	/* i386: every EIP is within the flat 4 GiB code segment; one in the
+	 * kernel's part page-faults in user mode, as on Linux. */
+	return true;
+#endif
 }
 
 /*
@@ -159,6 +181,203 @@ static __noinline void syscall_exit_work(struct pt_regs *regs)
 }
 
 /*
+ * May this 32-bit fast syscall return by the fast instruction?  Both kinds
+ * load fixed selectors and a register for EIP, and leave ECX, EDX (and
+ * EBP) to the vDSO's landing pad, which pops them from the user stack:
+ *  - SYSRETL (64-bit kernel): CS/SS 0x23/0x2b, EIP from ECX, EFLAGS from
+ *    R11 with RF and VM forced clear;
+ *  - SYSEXIT (i386 kernel): CS/SS 0x73/0x7b from SYSENTER_CS, EIP from
+ *    EDX, ESP from ECX; EFLAGS come back by popfl, which cannot set RF or
+ *    VM either, and IF by the STI before it (entry_32.S).
+ * The asm loads those registers from the frame, so only what the
+ * instruction cannot express needs checking: the same three conditions
+ * for both, as on Linux.  NT is fine: it comes back with the flags.  pad
+ * is the landing pad of the task's address space.
+ */
+static __always_inline int fast32_refusal(const struct pt_regs *regs, unsigned long pad)
+{
+	if (regs->cs != USER32_CS || regs->ss != USER_DS)
+		return XENTRY_REFUSE_CS_SS;
+	/* ECX/EDX/EBP are clobbered by the fast return; only the landing pad
+	 * restores them.  A restart (IP - 2), a signal or a tracer moves IP. */
+	if (regs->ip != pad)
+		return XENTRY_REFUSE_NOT_LANDING_PAD;
+	/* Neither can restore RF or VM, and a TF would trap without IRET's
+	 * single-step semantics (on i386 in the kernel, right after the
+	 * popfl): one test for the three (as Linux), and which of them only
+	 * once we know we refuse. */
+	if (regs->flags & (X86_EFLAGS_RF | X86_EFLAGS_TF | X86_EFLAGS_VM))
+		return regs->flags & (X86_EFLAGS_RF | X86_EFLAGS_TF) ?
+			XENTRY_REFUSE_RF_TF : XENTRY_REFUSE_VM;
+	return -1;
+}
+
+/*
+ * The exit decision, in the variant this kernel was built with
+ * (docs/performance.md):
+ *  - check: every return runs the predicate above (Linux since 6.7);
+ *  - flag:  the entry set t->fast_ok, and every code path that rewrites
+ *           user registers called force_iret(), which re-validates and
+ *           clears it; the exit tests one flag (Brian Gerst's 2015 idea);
+ *  - cfast: as check, but when no work ran the return trusts what the
+ *           entry instruction made true and tests only the flags
+ *           (do_syscall_64 and do_fast_syscall_32).
+ */
+#ifdef XENTRY_VARIANT_FLAG
+static __always_inline int exit_refusal_flag(void)
+{
+	return current->fast_ok ? -1 : XENTRY_REFUSE_FLAG_CLEARED;
+}
+#define exit_refusal64(regs) exit_refusal_flag()
+#define exit_refusal32(regs) exit_refusal_flag()
+#else
+#define exit_refusal64(regs) sysret64_refusal(regs)
+#define exit_refusal32(regs) fast32_refusal(regs, vdso32_current_landing_pad)
+#endif
+
+/* Which check refused, worked out again, out of line: only on an IRET.
+ * Like the slow exits, they find the frame themselves. */
+static __noinline __attribute__((cold)) bool refuse32(void)
+{
+	return refuse(exit_refusal32(current_pt_regs()));
+}
+
+static __always_inline bool fast32_allowed(const struct pt_regs *regs)
+{
+	if (unlikely(exit_refusal32(regs) >= 0))
+		return refuse32();
+	fast32_exits++;
+	return true;
+}
+
+
+/*
+ * The slow way out, for a call that ran with a tracer or work queued (or
+ * an asm variant fast path that found some): the exit work, then every
+ * check - a tracer or a signal may have rewritten the frame.  They find
+ * the frame themselves, so that the fast path, which only branches here,
+ * need not keep its address in a register.
+ */
+__noinline bool syscall_exit_slow_32(void)
+{
+	struct pt_regs *regs = current_pt_regs();
+	syscall_exit_work(regs);
+	return fast32_allowed(regs);
+}
+
+/*
+ * The general dispatch, for a call that is not the common case: a tracer
+ * (whose entry stop may change the number, or skip the call with -1), or
+ * a number outside the table.  Returns the frame.
+ */
+static __noinline struct pt_regs *syscall_32_general(struct pt_regs *regs, unsigned long nr)
+{
+	if (current->syscall_trace)
+		nr = (u32)syscall_trace_enter(regs);
+	/* No truncation: a handler's long comes back whole, so a 64-bit
+	 * caller of int $0x80 sees -errno sign-extended and an address such
+	 * as mmap2's above 2 GiB zero-extended, as on Linux. */
+	if (nr < IA32_NR_syscalls)
+		regs->ax = ia32_sys_call_table[nr](regs);
+	else if (nr == XENTRY_NR_exit_stats)
+		regs->ax = __ia32_sys_xentry_exit_stats(regs);
+	else if ((u32)nr != (u32)-1)
+		/* An unknown number is ENOSYS even if a tracer's entry stop
+		 * wrote ax; only -1 (the tracer's "skip") keeps the tracer's
+		 * value (Linux's rule; its syscall_numbering selftest). */
+		regs->ax = -ENOSYS;
+	return regs;
+}
+
+/* The common case: a number in the table, and no tracer or work queued. */
+static __always_inline bool common_case(unsigned long nr, unsigned long nr_syscalls)
+{
+	if (unlikely(current->syscall_work))
+		return false;
+	if (unlikely(nr >= nr_syscalls))
+		return false;
+	return true;
+}
+
+/* Called by entry_INT80_compat (64-bit kernel: 32-bit and 64-bit callers
+ * alike) and entry_INT80_32 (i386 kernel). */
+void do_int80_syscall_32(struct pt_regs *regs)
+{
+	unsigned long nr = (u32)regs->orig_ax;
+	if (common_case(nr, IA32_NR_syscalls))
+		regs = syscall_return(ia32_sys_call_table[nr](regs));
+	else
+		regs = syscall_32_general(regs, nr);
+	if (unlikely(current->syscall_work))
+		syscall_exit_work(regs);
+	exit_stats.refused[XENTRY_REFUSE_INT80]++;	/* always IRET, as Linux */
+}
+
+/*
+ * As Linux: a fast 32-bit call whose user stack cannot be read fails with
+ * -EFAULT and returns by IRET to the landing pad, whose pops fault on the
+ * same bad stack, so the task takes a SIGSEGV in user mode.  Out of line,
+ * so that the fast path keeps nothing across its calls.
+ */
+static __noinline __attribute__((cold)) bool fast_syscall_bad_stack(struct pt_regs *regs)
+{
+	regs->ax = -EFAULT;
+	if (current->work)
+		exit_to_user_mode(regs);
+	return refuse(XENTRY_REFUSE_BAD_STACK);
+}
+
+/*
+ * Called by entry_SYSENTER_compat and entry_SYSCALL_compat alike, and by
+ * the i386 kernel's entry_SYSENTER_32: each prologue left the user stack
+ * pointer in regs->sp and argument 2 in regs->cx.  This turns the frame
+ * into exactly what an `int $0x80` at landing_pad - 2 would have built -
+ * after it, no one can tell the paths apart.  Returns true if SYSRETL (SYSEXIT on i386) may be used.
+ */
+bool do_fast_syscall_32(struct pt_regs *regs)
+{
+	unsigned long arg6;
+	regs->ip = vdso32_current_landing_pad;
+	/* The vDSO pushed the user's EBP (argument 6) last, so it is the
+	 * word at the user stack pointer (below 4 GiB: the user half). */
+	if (unlikely(!get_user_u32(&arg6, (const u32 __user *)(regs->sp & 0xffffffffUL))))
+		return fast_syscall_bad_stack(regs);
+	regs->bp = arg6;
+#ifdef XENTRY_VARIANT_FLAG
+	/* IP is the landing pad and CS/SS are what the prologue pushed; only
+	 * the user's flags can still forbid SYSRETL. */
+	current->fast_ok = !(regs->flags & (X86_EFLAGS_TF | X86_EFLAGS_RF | X86_EFLAGS_VM));
+#endif
+	unsigned long nr = (u32)regs->orig_ax;
+	if (!common_case(nr, IA32_NR_syscalls)) {
+		syscall_32_general(regs, nr);
+		return syscall_exit_slow_32();
+	}
+	long ret = ia32_sys_call_table[nr](regs);
+	/* The result is stored on each side of the test: see do_syscall_64. */
+	regs = current_pt_regs();
+	if (unlikely(current->syscall_work)) {
+		regs->ax = ret;
+		return syscall_exit_slow_32();
+	}
+	regs->ax = ret;
+#ifdef XENTRY_VARIANT_CFAST
+	/* The prologue and the rewrite above made CS, SS and IP right; with
+	 * no tracer and no work queued nothing changed them since. */
+	if (likely(!(regs->flags & (X86_EFLAGS_TF | X86_EFLAGS_RF)))) {
+		fast32_exits++;
+		return true;
+	}
+	return syscall_exit_slow_32();	/* all the checks, out of line */
+#else
+	return fast32_allowed(regs);
+#endif
+}
+
+#ifdef CONFIG_X86_64
+/* The 64-bit landing and its SYSRETQ checks: the x86-64 kernel only. */
+
+/*
  * May this 64-bit syscall return with SYSRETQ?  SYSRET reloads RIP from RCX
  * and RFLAGS from R11 and fixed selectors from STAR, and restores nothing
  * else; anything it cannot reproduce sends us to IRET.  Returns the first
@@ -189,62 +408,9 @@ static __always_inline int sysret64_refusal(const struct pt_regs *regs)
 	return -1;
 }
 
-/*
- * May this 32-bit fast syscall return with SYSRETL?  SYSRETL sets CS/SS
- * to 0x23/0x2b, EIP from ECX and EFLAGS from R11 (RF and VM forced clear);
- * the asm loads ECX and R11 from the frame, so only what SYSRETL cannot
- * express needs checking.  NT is fine: it comes back through R11.  pad is
- * the landing pad of the task's address space.
- */
-static __always_inline int sysret32_refusal(const struct pt_regs *regs, unsigned long pad)
-{
-	if (regs->cs != USER32_CS || regs->ss != USER_DS)
-		return XENTRY_REFUSE_CS_SS;
-	/* ECX/EDX/EBP are clobbered by the fast return; only the landing pad
-	 * restores them.  A restart (IP - 2), a signal or a tracer moves IP. */
-	if (regs->ip != pad)
-		return XENTRY_REFUSE_NOT_LANDING_PAD;
-	/* SYSRETL clears RF and VM, and a TF would trap without IRET's
-	 * single-step semantics: one test for the three (as Linux), and
-	 * which of them only once we know we refuse. */
-	if (regs->flags & (X86_EFLAGS_RF | X86_EFLAGS_TF | X86_EFLAGS_VM))
-		return regs->flags & (X86_EFLAGS_RF | X86_EFLAGS_TF) ?
-			XENTRY_REFUSE_RF_TF : XENTRY_REFUSE_VM;
-	return -1;
-}
-
-/*
- * The exit decision, in the variant this kernel was built with
- * (docs/performance.md):
- *  - check: every return runs the predicate above (Linux since 6.7);
- *  - flag:  the entry set t->fast_ok, and every code path that rewrites
- *           user registers called force_iret(), which re-validates and
- *           clears it; the exit tests one flag (Brian Gerst's 2015 idea);
- *  - cfast: as check, but when no work ran the return trusts what the
- *           entry instruction made true and tests only the flags
- *           (do_syscall_64 and do_fast_syscall_32).
- */
-#ifdef XENTRY_VARIANT_FLAG
-static __always_inline int exit_refusal64(const struct pt_regs *regs)
-{
-	return current->fast_ok ? -1 : XENTRY_REFUSE_FLAG_CLEARED;
-}
-#define exit_refusal32 exit_refusal64
-#else
-#define exit_refusal64(regs) sysret64_refusal(regs)
-#define exit_refusal32(regs) sysret32_refusal(regs, vdso32_current_landing_pad)
-#endif
-
-/* Which check refused, worked out again, out of line: only on an IRET.
- * Like the slow exits, they find the frame themselves. */
 static __noinline __attribute__((cold)) bool refuse64(void)
 {
 	return refuse(exit_refusal64(current_pt_regs()));
-}
-
-static __noinline __attribute__((cold)) bool refuse32(void)
-{
-	return refuse(exit_refusal32(current_pt_regs()));
 }
 
 static __always_inline bool sysret64_allowed(const struct pt_regs *regs)
@@ -255,37 +421,6 @@ static __always_inline bool sysret64_allowed(const struct pt_regs *regs)
 	return true;
 }
 
-static __always_inline bool sysret32_allowed(const struct pt_regs *regs)
-{
-	if (unlikely(exit_refusal32(regs) >= 0))
-		return refuse32();
-	exit_stats.sysretl++;
-	return true;
-}
-
-#ifdef XENTRY_VARIANT_FLAG
-/* The flag variant's hook: called after any change to a task's user
- * registers (t is not always current: ptrace writes a tracee's); the fast
- * return stays allowed only if the new frame still passes the same checks
- * the check variant makes on every return. */
-void force_iret(struct task *t)
-{
-	if (!t->fast_ok)
-		return;
-	struct pt_regs *regs = t->regs;
-	int why = regs->cs == USER32_CS ? sysret32_refusal(regs, landing_pad(t->mm))
-					: sysret64_refusal(regs);
-	t->fast_ok = why < 0;
-}
-#endif
-
-/*
- * The slow way out, for a call that ran with a tracer or work queued (or
- * an asm variant fast path that found some): the exit work, then every
- * check - a tracer or a signal may have rewritten the frame.  They find
- * the frame themselves, so that the fast path, which only branches here,
- * need not keep its address in a register.
- */
 __noinline bool syscall_exit_slow_64(void)
 {
 	struct pt_regs *regs = current_pt_regs();
@@ -293,18 +428,6 @@ __noinline bool syscall_exit_slow_64(void)
 	return sysret64_allowed(regs);
 }
 
-__noinline bool syscall_exit_slow_32(void)
-{
-	struct pt_regs *regs = current_pt_regs();
-	syscall_exit_work(regs);
-	return sysret32_allowed(regs);
-}
-
-/*
- * The general dispatch, for a call that is not the common case: a tracer
- * (whose entry stop may change the number, or skip the call with -1), or
- * a number outside the table.  Returns the frame.
- */
 static __noinline struct pt_regs *syscall_64_general(struct pt_regs *regs, unsigned long nr)
 {
 	if (current->syscall_trace)
@@ -314,37 +437,8 @@ static __noinline struct pt_regs *syscall_64_general(struct pt_regs *regs, unsig
 	else if (nr == XENTRY_NR_exit_stats)
 		regs->ax = __x64_sys_xentry_exit_stats(regs);
 	else if ((u32)nr != (u32)-1)
-		/* An unknown number is ENOSYS even if a tracer's entry stop
-		 * wrote ax; only -1 (the tracer's "skip") keeps the tracer's
-		 * value (Linux's rule; its syscall_numbering selftest). */
-		regs->ax = -ENOSYS;
+		regs->ax = -ENOSYS;	/* as in syscall_32_general */
 	return regs;
-}
-
-static __noinline struct pt_regs *syscall_32_general(struct pt_regs *regs, unsigned long nr)
-{
-	if (current->syscall_trace)
-		nr = (u32)syscall_trace_enter(regs);
-	/* No truncation: a handler's long comes back whole, so a 64-bit
-	 * caller of int $0x80 sees -errno sign-extended and an address such
-	 * as mmap2's above 2 GiB zero-extended, as on Linux. */
-	if (nr < IA32_NR_syscalls)
-		regs->ax = ia32_sys_call_table[nr](regs);
-	else if (nr == XENTRY_NR_exit_stats)
-		regs->ax = __ia32_sys_xentry_exit_stats(regs);
-	else if ((u32)nr != (u32)-1)
-		regs->ax = -ENOSYS;	/* as in syscall_64_general */
-	return regs;
-}
-
-/* The common case: a number in the table, and no tracer or work queued. */
-static __always_inline bool common_case(unsigned long nr, unsigned long nr_syscalls)
-{
-	if (unlikely(current->syscall_work))
-		return false;
-	if (unlikely(nr >= nr_syscalls))
-		return false;
-	return true;
 }
 
 /*
@@ -390,79 +484,27 @@ bool do_syscall_64(struct pt_regs *regs, unsigned long nr)
 #endif
 }
 
-/* Called by entry_INT80_compat, for 32-bit and 64-bit callers alike. */
-void do_int80_syscall_32(struct pt_regs *regs)
-{
-	unsigned long nr = (u32)regs->orig_ax;
-	if (common_case(nr, IA32_NR_syscalls))
-		regs = syscall_return(ia32_sys_call_table[nr](regs));
-	else
-		regs = syscall_32_general(regs, nr);
-	if (unlikely(current->syscall_work))
-		syscall_exit_work(regs);
-	exit_stats.refused[XENTRY_REFUSE_INT80]++;	/* always IRET, as Linux */
-}
+#endif /* CONFIG_X86_64 */
 
-/*
- * As Linux: a fast 32-bit call whose user stack cannot be read fails with
- * -EFAULT and returns by IRET to the landing pad, whose pops fault on the
- * same bad stack, so the task takes a SIGSEGV in user mode.  Out of line,
- * so that the fast path keeps nothing across its calls.
- */
-static __noinline __attribute__((cold)) bool fast_syscall_bad_stack(struct pt_regs *regs)
-{
-	regs->ax = -EFAULT;
-	if (current->work)
-		exit_to_user_mode(regs);
-	return refuse(XENTRY_REFUSE_BAD_STACK);
-}
-
-/*
- * Called by entry_SYSENTER_compat and entry_SYSCALL_compat alike: both
- * prologues left the user stack pointer in regs->sp and argument 2 in
- * regs->cx.  This turns the frame into exactly what an `int $0x80` at
- * landing_pad - 2 would have built - after it, no one can tell the paths
- * apart.  Returns true if SYSRETL may be used.
- */
-bool do_fast_syscall_32(struct pt_regs *regs)
-{
-	unsigned long arg6;
-	regs->ip = vdso32_current_landing_pad;
-	/* The vDSO pushed the user's EBP (argument 6) last, so it is the
-	 * word at the user stack pointer (below 4 GiB: the user half). */
-	if (unlikely(!get_user_u32(&arg6, (const u32 __user *)(regs->sp & 0xffffffffUL))))
-		return fast_syscall_bad_stack(regs);
-	regs->bp = arg6;
 #ifdef XENTRY_VARIANT_FLAG
-	/* IP is the landing pad and CS/SS are what the prologue pushed; only
-	 * the user's flags can still forbid SYSRETL. */
-	current->fast_ok = !(regs->flags & (X86_EFLAGS_TF | X86_EFLAGS_RF | X86_EFLAGS_VM));
-#endif
-	unsigned long nr = (u32)regs->orig_ax;
-	if (!common_case(nr, IA32_NR_syscalls)) {
-		syscall_32_general(regs, nr);
-		return syscall_exit_slow_32();
-	}
-	long ret = ia32_sys_call_table[nr](regs);
-	/* The result is stored on each side of the test: see do_syscall_64. */
-	regs = current_pt_regs();
-	if (unlikely(current->syscall_work)) {
-		regs->ax = ret;
-		return syscall_exit_slow_32();
-	}
-	regs->ax = ret;
-#ifdef XENTRY_VARIANT_CFAST
-	/* The prologue and the rewrite above made CS, SS and IP right; with
-	 * no tracer and no work queued nothing changed them since. */
-	if (likely(!(regs->flags & (X86_EFLAGS_TF | X86_EFLAGS_RF)))) {
-		exit_stats.sysretl++;
-		return true;
-	}
-	return syscall_exit_slow_32();	/* all the checks, out of line */
+/* The flag variant's hook: called after any change to a task's user
+ * registers (t is not always current: ptrace writes a tracee's); the fast
+ * return stays allowed only if the new frame still passes the same checks
+ * the check variant makes on every return. */
+void force_iret(struct task *t)
+{
+	if (!t->fast_ok)
+		return;
+	struct pt_regs *regs = t->regs;
+#ifdef CONFIG_X86_64
+	int why = regs->cs == USER32_CS ? fast32_refusal(regs, landing_pad(t->mm))
+					: sysret64_refusal(regs);
 #else
-	return sysret32_allowed(regs);
+	int why = fast32_refusal(regs, landing_pad(t->mm));
 #endif
+	t->fast_ok = why < 0;
 }
+#endif
 
 SYSCALL_DEFINE2(xentry_exit_stats, struct xentry_exit_stats __user *, buf, int, flags)
 {

@@ -20,6 +20,7 @@
 #include <asm/ptrace.h>
 #include <asm/x86.h>
 
+#ifdef CONFIG_X86_64
 extern char iret_to_user[], iret_to_user_espfix[];
 
 /* common.c's SYSRETQ check compares RIP with this.  Defined here, out of
@@ -31,6 +32,29 @@ static bool is_user_iret(unsigned long ip)
 {
 	return ip == (unsigned long)iret_to_user || ip == (unsigned long)iret_to_user_espfix;
 }
+
+/* The IRET frame a refused iretq was popping: a 64-bit exception frame
+ * always holds the interrupted RSP. */
+static const unsigned long *refused_iret_frame(struct pt_regs *regs)
+{
+	return (const unsigned long *)regs->sp;
+}
+#else
+extern char iret_to_user[];
+
+static bool is_user_iret(unsigned long ip)
+{
+	return ip == (unsigned long)iret_to_user;
+}
+
+/* In protected mode an exception from ring 0 pushes no SS:ESP: the
+ * interrupted stack continues right where the frame's sp slot would be,
+ * and that is the IRET frame the refused iret was popping. */
+static const unsigned long *refused_iret_frame(struct pt_regs *regs)
+{
+	return &regs->sp;
+}
+#endif
 
 struct entry_fixup {
 	struct pt_regs *regs;
@@ -60,49 +84,20 @@ struct entry_fixup entry_stack_fixup(struct pt_regs *regs, unsigned long vector)
 		 * writing: the new frame overlaps this one when the IRET ran
 		 * on the task stack. */
 		struct pt_regs u = *regs;
-		const unsigned long *frame = (const unsigned long *)regs->sp;
+		const unsigned long *frame = refused_iret_frame(regs);
 		u.ip = frame[0], u.cs = frame[1], u.flags = frame[2];
 		u.sp = frame[3], u.ss = frame[4];
+#ifdef CONFIG_X86_64
 		/* Linux's espfix stack is read-only, so a refused IRET from it
 		 * double-faults, and Linux reports every one as #GP(0): the
 		 * same here, whatever the CPU said. */
 		if (regs->ip == (unsigned long)iret_to_user_espfix)
 			vector = 13, u.orig_ax = 0;
+#endif
 		*top = u;
 		return (struct entry_fixup){ top, vector };
 	}
 	if (regs != top)
 		*top = *regs;
 	return (struct entry_fixup){ top, vector };
-}
-
-/*
- * The espfix stack: ESPFIX_STACK_SIZE bytes of pages mapped at the start of
- * each of the 65536 64-KiB slots of [ESPFIX_BASE, ESPFIX_BASE + 4 GiB).  One
- * page table serves a whole 2 MiB (its entries repeat every 16), one page
- * directory a whole GiB (every entry the same table), and four PDPT entries
- * the 4 GiB: five pages of tables in all, made once at boot before the
- * first address space copies the kernel half.
- */
-#define PTE_P 1UL
-#define PTE_W 2UL
-#define PTE_G (1UL << 8)
-#define PTE_NX (1UL << 63)
-
-void espfix_init(void)
-{
-	unsigned int pages = ESPFIX_STACK_SIZE / PAGE_SIZE;
-	u8 *stack = alloc_pages(pages);
-	u64 *pt = alloc_page(), *pd = alloc_page(), *pdpt = alloc_page();
-	if (!stack || !pt || !pd || !pdpt)
-		panic("espfix: out of memory");
-	u64 nx = boot_cpu.nx ? PTE_NX : 0;
-	for (int i = 0; i < 512; i++) {
-		if (i % 16 < pages)
-			pt[i] = __pa(stack + (i % 16) * PAGE_SIZE) | PTE_P | PTE_W | PTE_G | nx;
-		pd[i] = __pa(pt) | PTE_P | PTE_W;
-	}
-	for (int i = 0; i < 4; i++)
-		pdpt[i] = __pa(pd) | PTE_P | PTE_W;
-	kernel_pml4[(ESPFIX_BASE >> 39) & 511] = __pa(pdpt) | PTE_P | PTE_W;
 }

@@ -18,7 +18,7 @@ static __always_inline bool get_user_u32(unsigned long *val, const u32 __user *u
 		 "1:	movl (%[p]), %k[v]\n"
 		 SMAP_INSN_STR("clac")
 		 "	.pushsection __ex_table, \"a\"\n"
-		 "	.quad 1b, %l[fault]\n"
+		 "	" _ASM_PTR_STR " 1b, %l[fault]\n"
 		 "	.popsection\n"
 		 : [v] "=r"(v) : [p] "r"(uptr) : "memory" : fault);
 	*val = v;
