@@ -182,17 +182,27 @@ host-tests:
 
 # The whole suite: host unit tests and every user test on xentry, under
 # each 32-bit vDSO configuration as they come; one summary line at the end.
-test: deps kernel tests host-tests
-	$(Q)tools/run-tests --no-build $(if $(CPU),--cpu $(CPU),--matrix) $(if $(APPEND),--append '$(APPEND)') \
-	    $$(for t in $$($(MAKE) -s -C tests/host OUT=$(HOST_OUT) list); do echo --host $$t; done) \
-	    $$($(MAKE) -s -C tests/user OUT=$(TESTS_OUT) list)
+# ARCH=i386: the native i386 kernel (build/xentry-i386.bin) runs only the
+# i386 programs (build/tests/*.32), under the same three configurations;
+# the host tests, which boot the 64-bit kernel, are make test's.
+TEST_ON_I386 := $(filter i386,$(ARCH))
+test: deps kernel tests $(if $(TEST_ON_I386),,host-tests)
+	$(Q)tools/run-tests --no-build $(if $(TEST_ON_I386),--arch i386) \
+	    $(if $(CPU),--cpu $(CPU),--matrix) $(if $(APPEND),--append '$(APPEND)') \
+	    $(if $(TEST_ON_I386),,$$(for t in $$($(MAKE) -s -C tests/host OUT=$(HOST_OUT) list); do echo --host $$t; done)) \
+	    $$($(MAKE) -s -C tests/user OUT=$(TESTS_OUT) $(if $(TEST_ON_I386),list32,list))
 
 # CI: the whole suite on every exit-path variant, in one run and one
-# summary line (each variant under the three vDSO configurations).
+# summary line (each variant under the three vDSO configurations), both
+# kernels: the 64-bit one runs every test, the i386 one (build/i386-VARIANT)
+# the i386 programs among them (run-tests --i386-variant).
 test-all: deps tests host-tests
-	$(Q)for v in $(VARIANTS); do $(MAKE) -s kernel VARIANT=$$v || exit 1; done
-	$(Q)$(MAKE) -s kernel
+	$(Q)for v in $(VARIANTS); do $(MAKE) -s kernel ARCH=x86_64 VARIANT=$$v || exit 1; done
+	$(Q)for v in $(VARIANTS); do $(MAKE) -s kernel ARCH=i386 VARIANT=$$v || exit 1; done
+	$(Q)$(MAKE) -s kernel ARCH=i386
+	$(Q)$(MAKE) -s kernel ARCH=x86_64
 	$(Q)tools/run-tests --no-build --matrix $(foreach v,$(VARIANTS),--variant $(v)) \
+	    $(foreach v,$(VARIANTS),--i386-variant $(v)) \
 	    $$(for t in $$($(MAKE) -s -C tests/host OUT=$(HOST_OUT) list); do echo --host $$t; done) \
 	    $$($(MAKE) -s -C tests/user OUT=$(TESTS_OUT) list)
 
@@ -264,10 +274,16 @@ compile_commands.json: $(SYSCALL_HDRS) $(GEN)/vdso32-offsets.h $(GEN)/vdso64-off
 	    --obj '$(OBJ)' $(KSRCS) $(KASM) > $@.tmp && mv $@.tmp $@
 	$(Q)echo "  GEN     $@ ($$(grep -c '"file"' $@) files)"
 
+# ARCH=i386: the i386 kernel runs i386 programs only, and the demo is a
+# 64-bit program: it boots hello.32 instead (docs/i386.md).
 run: deps kernel tests
+ifeq ($(ARCH),i386)
+	$(Q)tools/xrun --arch i386 --cpu $(or $(CPU),intel) -- $(BUILD)/progs/hello.32
+else
 	$(Q)tools/xrun --cpu $(or $(CPU),intel) --add $(BUILD)/progs/hello.32 \
 	    --add $(BUILD)/progs/hello.64 --add $(BUILD)/progs/exitstats.64 \
 	    -- $(BUILD)/progs/demo.64
+endif
 
 clean:
 	rm -rf $(BUILD)

@@ -158,7 +158,8 @@ int cpio_parse(const void *buf, unsigned long len, cpio_entry_fn fn, void *ctx,
 		e.size = f[F_FILESIZE];
 		e.offset = off;
 
-		/* pad4 cannot wrap: data_off + size <= len < 2^64 - 3. */
+		/* pad4 cannot wrap: data_off + size <= len, the length of a
+		 * buffer in memory, so far below ULONG_MAX - 3. */
 		off = pad4(data_off + f[F_FILESIZE]);
 
 		if (e.namelen == sizeof(TRAILER) - 1 &&

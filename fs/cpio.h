@@ -3,7 +3,7 @@
  *
  * This header and fs/cpio.c include nothing, so the same parser builds in
  * the kernel and in the host unit test (tests/host/test_cpio.c).  Sizes are
- * `unsigned long` (64-bit on both sides).
+ * `unsigned long`, the width of an address: the archive is in memory.
  */
 #ifndef FS_CPIO_H
 #define FS_CPIO_H

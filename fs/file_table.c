@@ -81,7 +81,7 @@ bool fd_get_cloexec(unsigned int fd)
 
 void fd_set_cloexec(unsigned int fd, bool on)
 {
-	u64 bit = 1UL << (fd % 64);
+	u64 bit = (u64)1 << (fd % 64);
 
 	if (on)
 		current->files->cloexec[fd / 64] |= bit;

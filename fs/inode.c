@@ -188,11 +188,12 @@ static void *page_at(struct inode *ino, size_t idx)
  */
 static void zero_grown(struct inode *ino, loff_t from, loff_t to)
 {
-	char *page = page_at(ino, (size_t)from >> PAGE_SHIFT);
+	char *page = page_at(ino, (size_t)(from >> PAGE_SHIFT));
 	size_t po = (size_t)from & (PAGE_SIZE - 1);
 
+	/* In loff_t: on i386 to - from may not fit a size_t (4 GiB). */
 	if (page && to > from)
-		memset(page + po, 0, MIN(PAGE_SIZE - po, (size_t)(to - from)));
+		memset(page + po, 0, (size_t)MIN((loff_t)(PAGE_SIZE - po), to - from));
 }
 
 /*
@@ -207,12 +208,15 @@ ssize_t reg_read(struct inode *ino, void *buf, size_t len, loff_t off, bool user
 		return -EINVAL;
 	if (off >= ino->size)
 		return 0;
-	len = MIN(len, (size_t)(ino->size - off));
+	/* Compared in loff_t: what is left may be 4 GiB, which an i386
+	 * size_t cannot hold. */
+	if ((loff_t)len > ino->size - off)
+		len = (size_t)(ino->size - off);
 	while (done < len) {
 		loff_t pos = off + (loff_t)done;
 		size_t po = (size_t)pos & (PAGE_SIZE - 1);
 		size_t n = MIN(PAGE_SIZE - po, len - done);
-		char *page = page_at(ino, (size_t)pos >> PAGE_SHIFT);
+		char *page = page_at(ino, (size_t)(pos >> PAGE_SHIFT));
 		char *dst = (char *)buf + done;
 
 		if (user) {
@@ -257,7 +261,8 @@ ssize_t reg_write(struct inode *ino, const void *buf, size_t len, loff_t off,
 	 * short write up to it. */
 	if (off >= REG_MAX_BYTES)
 		return -EFBIG;
-	len = MIN(len, (size_t)(REG_MAX_BYTES - off));
+	if ((loff_t)len > REG_MAX_BYTES - off)	/* in loff_t, as reg_read */
+		len = (size_t)(REG_MAX_BYTES - off);
 	err = reserve_slots(ino, (size_t)((off + (loff_t)len + PAGE_SIZE - 1) >> PAGE_SHIFT));
 	if (err)
 		return err;
@@ -266,7 +271,7 @@ ssize_t reg_write(struct inode *ino, const void *buf, size_t len, loff_t off,
 
 	while (done < len) {
 		loff_t pos = off + (loff_t)done;
-		size_t idx = (size_t)pos >> PAGE_SHIFT;
+		size_t idx = (size_t)(pos >> PAGE_SHIFT);
 		size_t po = (size_t)pos & (PAGE_SIZE - 1);
 		size_t n = MIN(PAGE_SIZE - po, len - done);
 		char *page = ino->u.reg.pages[idx];
@@ -336,7 +341,7 @@ void reg_truncate(struct inode *ino, loff_t size)
 				fs_nr_pages--;
 			}
 		}
-		char *last = page_at(ino, (size_t)size >> PAGE_SHIFT);
+		char *last = page_at(ino, (size_t)(size >> PAGE_SHIFT));
 		size_t po = (size_t)size & (PAGE_SIZE - 1);
 		if (last && po)
 			memset(last + po, 0, PAGE_SIZE - po);

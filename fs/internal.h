@@ -87,7 +87,7 @@ struct inode {
  * far more, but then the page-pointer array alone would be unreasonably
  * large). */
 #define REG_MAX_PAGES (1UL << 20)
-#define REG_MAX_BYTES ((loff_t)(REG_MAX_PAGES << 12))
+#define REG_MAX_BYTES ((loff_t)REG_MAX_PAGES << 12)
 s64 fs_now(void);
 struct inode *inode_new(mode_t mode);
 void inode_touch(struct inode *ino, bool mtime);	/* c (and m) time = now */

@@ -55,7 +55,7 @@ static loff_t seek_data_hole(struct inode *ino, loff_t off, bool data)
 	if (off < 0 || off >= ino->size)
 		return -ENXIO;
 	for (loff_t p = off; p < ino->size; p = (p | (PAGE_SIZE - 1)) + 1) {
-		size_t idx = (size_t)p >> PAGE_SHIFT;
+		size_t idx = (size_t)(p >> PAGE_SHIFT);
 		bool present = idx < ino->u.reg.nslots && ino->u.reg.pages[idx];
 		if (present == data)
 			return p;
@@ -256,7 +256,7 @@ static long import_iov(const void __user *uvec, unsigned long n, bool compat,
 			if (!r && (s64)v[i].len < 0)
 				r = -EINVAL;
 		}
-		if (!r && !access_ok((void __user *)v[i].base, v[i].len))
+		if (!r && !access_ok((void __user *)(uintptr_t)v[i].base, v[i].len))
 			r = -EFAULT;
 		if (r) {
 			kfree(v);
@@ -293,10 +293,10 @@ static long do_iov(struct file *f, const void __user *uvec, unsigned long n,
 		if (v[i].len == 0)
 			continue;
 		if (write)
-			r = f->ops->write(f, (const char __user *)v[i].base,
+			r = f->ops->write(f, (const char __user *)(uintptr_t)v[i].base,
 					  v[i].len, pos);
 		else
-			r = f->ops->read(f, (char __user *)v[i].base, v[i].len,
+			r = f->ops->read(f, (char __user *)(uintptr_t)v[i].base, v[i].len,
 					 pos, total > 0);
 		if (r < 0) {
 			if (!total)
@@ -373,10 +373,17 @@ SYSCALL_DEFINE3(lseek, unsigned int, fd, loff_t, offset, unsigned int, whence)
 
 /* i386 lseek: a 32-bit signed offset.  Like Linux on x86-64, a result
  * past 2 GiB is not turned into EOVERFLOW; it comes back truncated to
- * 32 bits in eax. */
+ * 32 bits in eax.  The native i386 kernel answers as Linux i386 does:
+ * EOVERFLOW when the new position does not fit its off_t (it has moved
+ * all the same). */
 COMPAT_SYSCALL_DEFINE3(lseek, unsigned int, fd, int, offset, unsigned int, whence)
 {
-	return vfs_llseek(fd, offset, whence);
+	loff_t r = vfs_llseek(fd, offset, whence);
+#ifdef CONFIG_X86_32
+	if (r != (long)r)
+		return -EOVERFLOW;
+#endif
+	return r;
 }
 
 /* _llseek(fd, high, low, &result, whence): the full 64-bit offset. */

@@ -200,7 +200,7 @@ static long do_pselect(int n, void __user *inp, void __user *outp,
 			u64 v[2];
 			if (copy_from_user(v, sig, sizeof(v)))
 				return -EFAULT;
-			umask = (const void __user *)v[0];
+			umask = (const void __user *)(uintptr_t)v[0];
 			masksize = v[1];
 		}
 	}

@@ -39,7 +39,13 @@ out:
 
 SYSCALL_DEFINE2(ftruncate, unsigned int, fd, unsigned long, length)
 {
+#ifdef CONFIG_X86_32
+	/* The native i386 call's off_t is a signed long: -1 is EINVAL, not
+	 * 4 GiB - 1 (which an O_LARGEFILE descriptor would accept). */
+	return do_ftruncate(fd, (loff_t)(long)length, true);
+#else
 	return do_ftruncate(fd, (loff_t)length, true);
+#endif
 }
 
 /* i386: the 64-bit length comes in two registers, low half first. */

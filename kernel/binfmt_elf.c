@@ -87,7 +87,9 @@ static bool load_span(const struct elf_image *img, const void *ph, unsigned long
 		elf_get_phdr(img, ph, i, &s);
 		if (s.type != PT_LOAD || !s.memsz)
 			continue;
-		if (s.vaddr + s.memsz < s.vaddr)
+		/* In the kernel's word: an ELF32 span that wraps past 4 GiB
+		 * is caught on the i386 kernel too. */
+		if ((unsigned long)s.vaddr + (unsigned long)s.memsz < (unsigned long)s.vaddr)
 			return false;
 		*lo = MIN(*lo, ALIGN_DOWN(s.vaddr, PAGE_SIZE));
 		*hi = MAX(*hi, ALIGN_UP(s.vaddr + s.memsz, PAGE_SIZE));
@@ -128,8 +130,8 @@ static long map_at(struct mm *mm, struct inode *ino, const struct elf_image *img
 			return -EINVAL;
 		unsigned long va = s.vaddr + bias;
 		unsigned long start = ALIGN_DOWN(va, PAGE_SIZE);
-		unsigned long end = ALIGN_UP(va + s.memsz, PAGE_SIZE);
-		if (va + s.memsz < va || end > mm->limit || end <= start)
+		unsigned long end = ALIGN_UP(va + (unsigned long)s.memsz, PAGE_SIZE);
+		if (va + (unsigned long)s.memsz < va || end > mm->limit || end <= start)
 			return -EINVAL;
 		u32 prot = (s.flags & PF_R ? PROT_READ : 0) | (s.flags & PF_W ? PROT_WRITE : 0) |
 			   (s.flags & PF_X ? PROT_EXEC : 0);
@@ -160,7 +162,11 @@ long elf_map_program(struct mm *mm, struct inode *ino, const struct elf_image *i
 		unsigned long lo, hi, align;
 		if (!load_span(img, ph, &lo, &hi, &align))
 			lo = 0, align = PAGE_SIZE;
+#ifdef CONFIG_X86_64
 		unsigned long base = img->is32 ? ET_DYN_BASE_32 : ET_DYN_BASE_64;
+#else
+		unsigned long base = ET_DYN_BASE_32;	/* the same on the i386 kernel */
+#endif
 		bias = (base & ~(align - 1)) - lo;
 	}
 	return map_at(mm, ino, img, ph, bias, out);

@@ -6,6 +6,13 @@
 #include <xentry/elf.h>
 #include <xentry/errno.h>
 
+/* The on-disk layouts, whatever the kernel's own long: i386 aligns u64
+ * to 4, which must not move a field. */
+_Static_assert(sizeof(struct elf64_ehdr) == 64 && sizeof(struct elf64_phdr) == 56,
+	       "ELF64 layout");
+_Static_assert(sizeof(struct elf32_ehdr) == 52 && sizeof(struct elf32_phdr) == 32,
+	       "ELF32 layout");
+
 int elf_parse_header(const void *buf, size_t len, struct elf_image *img)
 {
 	const u8 *id = buf;
@@ -17,6 +24,11 @@ int elf_parse_header(const void *buf, size_t len, struct elf_image *img)
 	 * e_machine sits at offset 18 in both layouts.
 	 */
 	u16 machine = id[18] | (id[19] << 8);
+#ifdef CONFIG_X86_32
+	/* The native i386 kernel runs i386 programs only, as Linux i386. */
+	if (machine == EM_X86_64)
+		return -ENOEXEC;
+#endif
 	if (machine == EM_X86_64) {
 		const struct elf64_ehdr *h = buf;
 		if (len < sizeof(*h) || h->phentsize != sizeof(struct elf64_phdr))

@@ -28,8 +28,10 @@ u64 get_random_u64(void);
  * it.  Linux's randomised stack is never at the very top either, and
  * programs map there on purpose (Linux's sysret_rip selftest mremaps a
  * page to the last one below 2^47 to test RIPs at the boundary).  An i386
- * stack ends at the top of its 4 GiB, as Linux's does.
+ * stack ends at the top of its address space, as Linux's does: 4 GiB
+ * less two pages on the 64-bit kernel, 3 GiB on the i386 one.
  */
+#ifdef CONFIG_X86_64
 /* Below the 64-bit vDSO, its vvar page and a free page (vm.h). */
 #define STACK_TOP_64 (VDSO64_BASE - 2 * PAGE_SIZE)
 
@@ -37,6 +39,13 @@ static unsigned long stack_top(struct mm *mm)
 {
 	return mm->limit == TASK_SIZE_32 ? mm->limit : STACK_TOP_64;
 }
+#else
+static unsigned long stack_top(struct mm *mm)
+{
+	(void)mm;
+	return TASK_SIZE_32;
+}
+#endif
 
 static unsigned long push_bytes(unsigned long *sp, const void *p, size_t n)
 {
@@ -227,7 +236,11 @@ static long load_elf(struct inode *ino, const char *filename, const char *exe,
 		if (err)
 			goto out;
 	}
+#ifdef CONFIG_X86_64
 	err = img.is32 ? vdso32_map(mm) : vdso64_map(mm);
+#else
+	err = vdso32_map(mm);	/* elf_parse_header let only i386 through */
+#endif
 	if (err)
 		goto out;
 	err = vma_map(mm, stack_top(mm) - STACK_SIZE, STACK_SIZE,
@@ -265,7 +278,11 @@ static long load_elf(struct inode *ino, const char *filename, const char *exe,
 	 * no AT_SYSINFO (no __kernel_vsyscall), so it starts after that pair. */
 	unsigned long aux[] = {
 		AT_SYSINFO, img.is32 ? vdso32_sym(mm, 0) : 0,
+#ifdef CONFIG_X86_64
 		AT_SYSINFO_EHDR, img.is32 ? mm->vdso32 : mm->vdso64,
+#else
+		AT_SYSINFO_EHDR, mm->vdso32,
+#endif
 		AT_HWCAP, d, AT_PAGESZ, PAGE_SIZE, AT_CLKTCK, 100,
 		AT_PHDR, prog.phdr, AT_PHENT, img.phentsize, AT_PHNUM, img.phnum,
 		AT_BASE, interp_base, AT_FLAGS, 0, AT_ENTRY, prog.entry,
@@ -290,7 +307,14 @@ static long load_elf(struct inode *ino, const char *filename, const char *exe,
 	memset(regs, 0, sizeof(*regs));
 	regs->ip = entry;
 	regs->sp = sp;
+#ifdef CONFIG_X86_64
 	regs->cs = img.is32 ? USER32_CS : USER_CS;
+#else
+	/* The data selectors are the frame's here: DS and ES the flat user
+	 * segment, FS and GS null (Linux i386's start_thread). */
+	regs->cs = USER32_CS;
+	regs->ds = regs->es = USER_DS;
+#endif
 	regs->ss = USER_DS;
 	regs->flags = X86_EFLAGS_IF | X86_EFLAGS_FIXED;
 	/* As Linux's set_personality: the first "return" is from the execve
@@ -401,12 +425,14 @@ static long exec_notify(long err, pid_t old_tid)
 	return 0;
 }
 
+#ifdef CONFIG_X86_64
 SYSCALL_DEFINE3(execve, const char __user *, path, const void __user *, argv,
 		const void __user *, envp)
 {
 	pid_t tid = current->pid;
 	return exec_notify(execve_common(path, argv, envp, false), tid);
 }
+#endif
 
 COMPAT_SYSCALL_DEFINE3(execve, const char __user *, path, const void __user *, argv,
 		       const void __user *, envp)

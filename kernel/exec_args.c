@@ -2,7 +2,8 @@
  * execve's argument and environment strings, with Linux's limits
  * (fs/exec.c, 6.x):
  *   - the strings, with one pointer each (max(argc, 1) + envc, counted
- *     as the kernel's 8 bytes even for i386) and the file name, may take
+ *     as the kernel's pointers: 8 bytes on the 64-bit kernel even for
+ *     i386 programs, 4 on the i386 kernel) and the file name, may take
  *     a quarter of RLIMIT_STACK, at most 6 MiB (3/4 of the default 8 MiB
  *     stack, so the program keeps room) and never less than 128 KiB;
  *   - one string, NUL included, at most MAX_ARG_STRLEN (128 KiB);
@@ -57,7 +58,7 @@ int exec_args_limit(struct exec_args *x, int argc, int envc)
 	u64 rlim = current->rlim[RLIMIT_STACK].cur;
 	u64 limit = MIN(rlim / 4, (u64)ARG_MAX_LIMIT);
 	limit = MAX(limit, (u64)ARG_MIN_LIMIT);
-	u64 ptrs = ((u64)MAX(argc, 1) + (u64)envc) * 8;
+	u64 ptrs = ((u64)MAX(argc, 1) + (u64)envc) * sizeof(void *);
 	if (limit <= ptrs)
 		return -E2BIG;
 	x->budget = limit - ptrs;

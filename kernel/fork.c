@@ -183,24 +183,31 @@ static long do_fork(const struct clone_args_k *a)
 	memcpy(c->comm, p->comm, sizeof(c->comm));
 	c->nice = p->nice;
 	sched_policy_fork(c, p);
-	/* Live user state: FPU registers and segment bases are in the CPU. */
+	/* Live user state: FPU registers and segment bases are in the CPU.
+	 * (On i386 the user's selectors are in the pt_regs copied below.) */
 	fpu_fork(c);
+#ifdef CONFIG_X86_64
 	asm volatile("movw %%ds, %0" : "=m"(c->dsindex));
 	asm volatile("movw %%es, %0" : "=m"(c->esindex));
 	asm volatile("movw %%fs, %0" : "=m"(c->fsindex));
 	asm volatile("movw %%gs, %0" : "=m"(c->gsindex));
 	c->fsbase = rdmsr(MSR_FS_BASE);
 	c->gsbase = rdmsr(MSR_KERNEL_GS_BASE);
+#endif
 
 	*c->regs = *p->regs;
 	c->regs->ax = 0;
 	if (a->stack)
 		c->regs->sp = a->stack;
 	if (flags & CLONE_SETTLS) {
+#ifdef CONFIG_X86_64
 		if (c->is32)
 			do_set_thread_area(c, (void __user *)a->tls);
 		else
 			c->fsindex = 0, c->fsbase = a->tls;
+#else
+		do_set_thread_area(c, (void __user *)a->tls);
+#endif
 	}
 	/* Written in the child's memory (for a thread or vfork, ours) before
 	 * either runs, so the child can rely on it at once: Linux's rule. */
@@ -339,14 +346,16 @@ SYSCALL_DEFINE2(clone3, void __user *, uargs, size_t, size)
 		return -EINVAL;		/* one pid namespace: one level */
 	pid_t want = 0;
 	if (u.set_tid_size) {
-		if (copy_from_user(&want, (const void __user *)u.set_tid, sizeof(want)))
+		if (copy_from_user(&want, (const void __user *)(unsigned long)u.set_tid,
+				   sizeof(want)))
 			return -EFAULT;
 		if (want <= 0 || want >= 4194304)
 			return -EINVAL;
 	}
 	struct clone_args_k a = {
 		u.flags, (int)u.exit_signal, u.stack ? u.stack + u.stack_size : 0,
-		(int __user *)u.parent_tid, (int __user *)u.child_tid, u.tls, want,
+		(int __user *)(unsigned long)u.parent_tid,
+		(int __user *)(unsigned long)u.child_tid, u.tls, want,
 	};
 	return do_fork(&a);
 }

@@ -77,6 +77,10 @@ static long wait_multiple(const struct futex_waitv *v, struct futex_waiter *w,
 			u32 __user *uaddr = (u32 __user *)(unsigned long)v[i].uaddr;
 			w[i] = (struct futex_waiter){ .task = t, .bitset = 0xffffffffu, .chan = w };
 			err = futex_get_key(uaddr, !(v[i].flags & FUTEX2_PRIVATE), false, &w[i].key);
+			/* On i386 a uaddr past 4 GiB must not be cut down to a
+			 * valid 32-bit one: it faults, as it does on x86-64. */
+			if (v[i].uaddr != (unsigned long)v[i].uaddr)
+				err = -EFAULT;
 			if (!err)
 				err = futex_queue_if_equal(&w[i], uaddr, (u32)v[i].val);
 			if (!err)

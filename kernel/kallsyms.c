@@ -4,6 +4,19 @@
  * adding it moves no code and the addresses stay true.
  */
 #include <xentry/kernel.h>
+#include <xentry/mm.h>
+
+/* Addresses print at their full width: 16 digits, or 8 on i386.  A
+ * kernel frame pointer is word-aligned and in the kernel's part of the
+ * address space: the upper canonical half on x86-64, from PAGE_OFFSET
+ * (the direct map, the kernel's lowest region) on i386. */
+#ifdef CONFIG_X86_64
+#define ADDR_FMT "%016lx"
+#define KERNEL_ADDR_MIN 0xffff800000000000UL
+#else
+#define ADDR_FMT "%08lx"
+#define KERNEL_ADDR_MIN PAGE_OFFSET
+#endif
 
 extern const unsigned long kallsyms_num;
 extern const unsigned long kallsyms_addrs[];
@@ -37,9 +50,9 @@ static void print_addr(unsigned long addr, void (*out)(const char *))
 	unsigned long off;
 	const char *name = kallsyms_lookup(addr, &off);
 	if (name)
-		snprintf(buf, sizeof(buf), "  [<%016lx>] %s+0x%lx\n", addr, name, off);
+		snprintf(buf, sizeof(buf), "  [<" ADDR_FMT ">] %s+0x%lx\n", addr, name, off);
 	else
-		snprintf(buf, sizeof(buf), "  [<%016lx>] ?\n", addr);
+		snprintf(buf, sizeof(buf), "  [<" ADDR_FMT ">] ?\n", addr);
 	out(buf);
 }
 
@@ -50,7 +63,7 @@ void dump_backtrace(unsigned long rbp, void (*out)(const char *))
 {
 	out("Call trace:\n");
 	for (int i = 0; i < 32 && rbp; i++) {
-		if ((rbp & 7) || rbp < 0xffff800000000000UL)
+		if ((rbp & (sizeof(long) - 1)) || rbp < KERNEL_ADDR_MIN)
 			break;
 		unsigned long ret = ((unsigned long *)rbp)[1];
 		print_addr(ret, out);

@@ -71,12 +71,16 @@ void calc_global_load(u64 now)
 	avenrun[2] = calc_load(avenrun[2], EXP_15, active);
 }
 
+/* On x86-64 this is the user's struct sysinfo.  The byte counts are u64
+ * (unsigned long there) so that on i386, whose only sysinfo is the
+ * compat one below, RAM of 4 GiB or more does not wrap before that call
+ * scales it. */
 struct sysinfo_k {
 	long uptime;
 	unsigned long loads[3];
-	unsigned long totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+	u64 totalram, freeram, sharedram, bufferram, totalswap, freeswap;
 	unsigned short procs, pad;
-	unsigned long totalhigh, freehigh;
+	u64 totalhigh, freehigh;
 	unsigned int mem_unit;
 };
 
@@ -91,14 +95,16 @@ static void do_sysinfo(struct sysinfo_k *s)
 	for (int i = 0; i < 3; i++)
 		s->loads[i] = avenrun[i] << (16 - FSHIFT);
 	s->procs = (unsigned short)nr_threads();
-	s->totalram = total_page_count() * PAGE_SIZE;
-	s->freeram = free_page_count() * PAGE_SIZE;
-	s->sharedram = fs_nr_pages * PAGE_SIZE;
+	s->totalram = (u64)total_page_count() * PAGE_SIZE;
+	s->freeram = (u64)free_page_count() * PAGE_SIZE;
+	s->sharedram = (u64)fs_nr_pages * PAGE_SIZE;
 	s->mem_unit = 1;
 }
 
+#ifdef CONFIG_X86_64
 /* The kernel's struct is the x86-64 one: Linux's padding after mem_unit
- * is 20 - 2*8 - 4 = 0 bytes there, so 112 bytes with alignment. */
+ * is 20 - 2*8 - 4 = 0 bytes there, so 112 bytes with alignment.  The
+ * i386 kernel has only the i386 layout (the compat call below). */
 _Static_assert(sizeof(struct sysinfo_k) == 112, "struct sysinfo (x86-64)");
 
 SYSCALL_DEFINE1(sysinfo, void __user *, info)
@@ -108,6 +114,7 @@ SYSCALL_DEFINE1(sysinfo, void __user *, info)
 	do_sysinfo(&s);		/* zeroes the padding too */
 	return copy_to_user(info, &s, sizeof(s)) ? -EFAULT : 0;
 }
+#endif
 
 /* i386: 32-bit fields; memory too large for them is given in bigger
  * units, as Linux's compat_sysinfo does. */

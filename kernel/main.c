@@ -16,7 +16,9 @@ void pmm_reserve_range(unsigned long start, unsigned long end);
 void vm_init(unsigned long max_phys);
 void cpu_init(void);
 void ldt_init(void);
+#ifdef CONFIG_X86_64
 void espfix_init(void);
+#endif
 void cpu_early_init(void);
 void irq_init(void);
 void time_init(void);
@@ -35,6 +37,26 @@ struct mb_mmap { u32 size; u64 base, len; u32 type; } __packed;
 struct mb_module { u32 start, end, string, reserved; } __packed;
 
 static char cmdline[1024];
+
+/*
+ * The RAM of a memory-map entry the page allocator may hand out: all of
+ * it on x86-64; on i386 only what the direct map reaches (DIRECT_MAP_SIZE,
+ * xentry/mm.h), since pages are used through their direct-map address -
+ * which also keeps every address below 4 GiB, in an unsigned long.
+ */
+static bool usable_ram(const struct mb_mmap *e, unsigned long *start, unsigned long *end)
+{
+	if (e->type != 1 || !e->len)
+		return false;
+	u64 s = e->base, t = e->base + e->len;
+#ifdef CONFIG_X86_32
+	if (s >= DIRECT_MAP_SIZE)
+		return false;
+	t = MIN(t, (u64)DIRECT_MAP_SIZE);
+#endif
+	*start = s, *end = t;
+	return true;
+}
 
 /* The value of boot option key=value, or NULL. */
 const char *boot_option(const char *key)
@@ -103,8 +125,10 @@ static void crashtest_stack_overflow(struct task *t)
 	unsigned long top = (unsigned long)t->regs & ~15UL, arg = 0, ret;
 	printk("crashtest: recursing on pid %d's kernel stack %p-%lx until its guard page\n",
 	       t->pid, t->kstack, top);
-	/* rbx keeps our RSP across the call (callee-saved, and clobbered here
-	 * so it holds nothing of ours); the call then starts at top. */
+	/* rbx/ebx keeps our stack pointer across the call (callee-saved, and
+	 * clobbered here so it holds nothing of ours); the call then starts
+	 * at top.  The argument is in rdi, or pushed there on i386. */
+#ifdef CONFIG_X86_64
 	asm volatile("movq %%rsp, %%rbx\n\t"
 		     "movq %[top], %%rsp\n\t"
 		     "call *%[fn]\n\t"
@@ -112,6 +136,16 @@ static void crashtest_stack_overflow(struct task *t)
 		     : "=a"(ret), "+D"(arg)
 		     : [top] "r"(top), [fn] "r"(crashtest_recurse)
 		     : "rbx", "rcx", "rdx", "rsi", "r8", "r9", "r10", "r11", "cc", "memory");
+#else
+	asm volatile("movl %%esp, %%ebx\n\t"
+		     "movl %[top], %%esp\n\t"
+		     "pushl %[arg]\n\t"
+		     "call *%[fn]\n\t"
+		     "movl %%ebx, %%esp"
+		     : "=a"(ret)
+		     : [top] "S"(top), [fn] "D"(crashtest_recurse), [arg] "a"(arg)
+		     : "ebx", "ecx", "edx", "cc", "memory");
+#endif
 	panic("crashtest: %lu frames deep and no fault: the kernel stack has no guard page",
 	      ret);
 }
@@ -195,18 +229,18 @@ void kmain(u32 mbi_phys, u32 magic)
 	printk("cmdline: %s\n", cmdline);
 	if (!(mbi->flags & (1 << 6)))
 		panic("no memory map from the boot loader");
-	unsigned long max_phys = 0;
+	unsigned long max_phys = 0, start, end;
 	for (unsigned long p = mbi->mmap_addr; p < mbi->mmap_addr + mbi->mmap_length;) {
 		struct mb_mmap *e = (void *)p;
-		if (e->type == 1 && e->len)
-			max_phys = MAX(max_phys, e->base + e->len);
+		if (usable_ram(e, &start, &end))
+			max_phys = MAX(max_phys, end);
 		p += e->size + 4;
 	}
 	pmm_init(max_phys);
 	for (unsigned long p = mbi->mmap_addr; p < mbi->mmap_addr + mbi->mmap_length;) {
 		struct mb_mmap *e = (void *)p;
-		if (e->type == 1 && e->len)
-			pmm_free_range(e->base, e->base + e->len);
+		if (usable_ram(e, &start, &end))
+			pmm_free_range(start, end);
 		p += e->size + 4;
 	}
 	pmm_reserve_range(0, 0x100000);		/* BIOS data, mbi, real-mode area */
@@ -222,11 +256,13 @@ void kmain(u32 mbi_phys, u32 magic)
 	}
 	cpu_early_init();
 	vm_init(max_phys);
-	printk("memory: %lu MiB, %lu pages free\n", max_phys >> 20, free_page_count());
+	printk("memory: %lu MiB, %zu pages free\n", max_phys >> 20, free_page_count());
 
 	cpu_init();
 	ldt_init();
+#ifdef CONFIG_X86_64
 	espfix_init();
+#endif
 	vdso32_init();
 	irq_init();
 	time_init();

@@ -20,7 +20,7 @@
  * a NUL within the bound (strncpy_from_user's -ENAMETOOLONG). */
 static long set_name(const char __user *src)
 {
-	char name[sizeof(current->comm)];
+	char name[sizeof(current->comm)] = { 0 };	/* NUL-padded, as Linux */
 	size_t i;
 
 	for (i = 0; i < sizeof(name) - 1; i++) {

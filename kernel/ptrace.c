@@ -16,8 +16,12 @@
 
 void task_free(struct task *t);
 
+#ifdef CONFIG_X86_64
 long ptrace_getreg64(struct task *t, unsigned long off, unsigned long *val);
 long ptrace_putreg64(struct task *t, unsigned long off, unsigned long v);
+#endif
+/* The i386 view: the 64-bit kernel's for a 32-bit tracer (ptrace_regs.c),
+ * the only one on the i386 kernel (ptrace_regs_32.c). */
 long ptrace_getreg32(struct task *t, unsigned long off, u32 *val);
 long ptrace_putreg32(struct task *t, unsigned long off, u32 v);
 void ptrace_regs_changed(struct task *t);
@@ -168,7 +172,7 @@ int ptrace_signal(int sig, struct ksiginfo *info)
 		*info = t->ptrace_siginfo;	/* the tracer may have edited it */
 	}
 	/* A signal the tracer injects while it is blocked waits its turn. */
-	if (nsig && (t->sig_blocked & (1UL << (nsig - 1)))) {
+	if (nsig && (t->sig_blocked & SIGMASK(nsig))) {
 		send_signal_info_thread(t, info);
 		return 0;
 	}
@@ -317,13 +321,21 @@ long do_ptrace(long request, pid_t pid, unsigned long addr, unsigned long data, 
 			err = ptrace_getreg32(t, addr, &v32);
 			v = v32;
 		} else {
+#ifdef CONFIG_X86_64
 			err = (addr & 7) ? -EIO : ptrace_getreg64(t, addr, &v);
+#else
+			err = -EIO;	/* the i386 kernel has only 32-bit tracers */
+#endif
 		}
 		return err ? err : copy_to_user((void __user *)data, &v, w);
 	}
 	case PTRACE_POKEUSR: {
+#ifdef CONFIG_X86_64
 		long err = compat ? ptrace_putreg32(t, addr, data)
 				  : (addr & 7) ? -EIO : ptrace_putreg64(t, addr, data);
+#else
+		long err = compat ? ptrace_putreg32(t, addr, data) : -EIO;
+#endif
 		if (!err)
 			ptrace_regs_changed(t);
 		return err;
@@ -383,10 +395,13 @@ long do_ptrace(long request, pid_t pid, unsigned long addr, unsigned long data, 
 	return ptrace_regs_request(t, request, addr, data, compat);
 }
 
+#ifdef CONFIG_X86_64
+/* A 64-bit tracer; on the i386 kernel every tracer is an i386 one. */
 SYSCALL_DEFINE4(ptrace, long, request, pid_t, pid, unsigned long, addr, unsigned long, data)
 {
 	return do_ptrace(request, pid, addr, data, false);
 }
+#endif
 
 COMPAT_SYSCALL_DEFINE4(ptrace, long, request, pid_t, pid, unsigned long, addr,
 		       unsigned long, data)

@@ -43,7 +43,11 @@ struct ptrace_syscall_info {
 long ptrace_get_syscall_info(struct task *t, unsigned long size, void __user *ubuf)
 {
 	struct pt_regs *r = t->regs;
+#ifdef CONFIG_X86_64
 	bool c32 = t->is32 || r->cs == USER32_CS;
+#else
+	bool c32 = true;
+#endif
 	struct ptrace_syscall_info info;
 	size_t len = offsetof(struct ptrace_syscall_info, entry);
 
@@ -54,20 +58,27 @@ long ptrace_get_syscall_info(struct task *t, unsigned long size, void __user *ub
 	info.stack_pointer = r->sp;
 	if (t->ptrace_siginfo.code == (SIGTRAP | 0x80) && t->ptrace_eventmsg == 1) {
 		info.op = PTRACE_SYSCALL_INFO_ENTRY;
-		info.entry.nr = r->orig_ax;
+		/* Linux's syscall_get_nr is an int, sign-extended: on the
+		 * i386 kernel a -1 must not read as 0xffffffff. */
+		info.entry.nr = (long)r->orig_ax;
 		if (c32) {	/* ebx, ecx, edx, esi, edi, ebp */
 			u64 a[6] = { (u32)r->bx, (u32)r->cx, (u32)r->dx,
 				     (u32)r->si, (u32)r->di, (u32)r->bp };
 			memcpy(info.entry.args, a, sizeof(a));
 		} else {
+#ifdef CONFIG_X86_64
 			u64 a[6] = { r->di, r->si, r->dx, r->r10, r->r8, r->r9 };
 			memcpy(info.entry.args, a, sizeof(a));
+#endif
 		}
 		len = offsetof(struct ptrace_syscall_info, entry.args) +
 		      sizeof(info.entry.args);
 	} else if (t->ptrace_siginfo.code == (SIGTRAP | 0x80) && t->ptrace_eventmsg == 2) {
 		/* An i386 call's result is 32 bits wide: -4095..-1 in eax
-		 * is an error whatever the upper half holds. */
+		 * is an error whatever the upper half holds.  A success is
+		 * the word as the kernel's long: zero-extended on the 64-bit
+		 * kernel, sign-extended on i386 (Linux's
+		 * syscall_get_return_value, on each). */
 		long v = c32 ? (long)(int)r->ax : (long)r->ax;
 		info.op = PTRACE_SYSCALL_INFO_EXIT;
 		info.exit.is_error = (unsigned long)v >= (unsigned long)-4095;

@@ -238,6 +238,7 @@ static struct task *pick_next(struct task *prev)
 	return t;
 }
 
+#ifdef CONFIG_X86_64
 /* User segment registers belong to the task.  Their selectors may name
  * LDT or TLS entries that changed since they were saved: each is checked
  * before it is loaded (load_user_data_segs), an unusable one becomes 0. */
@@ -267,6 +268,25 @@ static void load_user_segments(struct task *t)
 	if (!t->gsindex || cpu_fsgsbase)
 		wrmsr(MSR_KERNEL_GS_BASE, t->gsbase);
 }
+#else
+/*
+ * The i386 kernel: a task's user DS, ES, FS and GS live in its pt_regs.
+ * Every entry saves all four there and every way back to user mode
+ * (IRET and SYSEXIT, entry_32.S) reloads FS and GS from it - DS/ES too,
+ * or they are USER_DS already - and the kernel itself never uses FS or
+ * GS.  So a switch saves nothing and loads no selector: only the TLS
+ * descriptors that next's selectors may name, which the reload at its
+ * return then reads.  (struct task has no dsindex..gsindex here.)
+ */
+static void save_user_segments(struct task *t)
+{
+}
+
+static void load_user_segments(struct task *t)
+{
+	load_tls_gdt(t->tls);
+}
+#endif
 
 static struct task *dead_task;
 void task_free(struct task *t);
@@ -305,8 +325,10 @@ void schedule(void)
 	 * returns by SYSRET, 32-bit code would run with an unusable SS.  A
 	 * valid kernel SS before switching makes SYSRET's result sane.
 	 */
+#ifdef CONFIG_X86_64
 	if (boot_cpu.amd)
 		asm volatile("movl %0, %%ss" : : "r"(GDT_KERNEL_DS));
+#endif
 	static unsigned long dummy_ksp;
 	/* A thread that exited and was reaped by nobody (TASK_DEAD) cannot
 	 * free the stack it is running on: whoever runs next does. */
@@ -333,8 +355,17 @@ pid_t alloc_pid(void)
 	}
 }
 
+/* The callee-saved registers __switch_to_asm keeps on a switched-out
+ * stack (entry_64.S: rbp rbx r12-r15; entry_32.S: ebp ebx esi edi). */
+#ifdef CONFIG_X86_64
+#define SWITCH_SAVED_REGS 6
+#else
+#define SWITCH_SAVED_REGS 4
+#endif
+
 /* A fresh task with a kernel stack whose first switch lands in
- * ret_from_fork_asm with its pt_regs (zeroed) on top of the stack. */
+ * ret_from_fork_asm with its pt_regs on top of the stack: zeroed, or on
+ * i386 a flat user frame (exec and fork then fill it in). */
 struct task *task_alloc(void)
 {
 	extern char ret_from_fork_asm[];
@@ -356,9 +387,17 @@ struct task *task_alloc(void)
 	unsigned long top = (unsigned long)t->kstack + KSTACK_SIZE;
 	t->regs = (struct pt_regs *)(top - sizeof(struct pt_regs));
 	memset(t->regs, 0, sizeof(*t->regs));
+#ifdef CONFIG_X86_32
+	/* The i386 frame holds the data selectors too, and the way back
+	 * to user mode loads them all: flat ones, null FS and GS (no TLS
+	 * yet) and IF on, as a new program starts. */
+	t->regs->cs = USER32_CS;
+	t->regs->ss = t->regs->ds = t->regs->es = USER_DS;
+	t->regs->flags = X86_EFLAGS_IF | X86_EFLAGS_FIXED;
+#endif
 	unsigned long *sp = (unsigned long *)t->regs;
 	*--sp = (unsigned long)ret_from_fork_asm;
-	for (int i = 0; i < 6; i++)
+	for (int i = 0; i < SWITCH_SAVED_REGS; i++)
 		*--sp = 0;			/* rbp = 0 ends backtraces */
 	t->ksp = (unsigned long)sp;
 	task_set_pid(t, alloc_pid());

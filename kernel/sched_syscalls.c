@@ -18,7 +18,9 @@
 #include <xentry/uaccess.h>
 
 #define NR_CPU_IDS 1u
-#define CPUMASK_BYTES 8u	/* NR_CPU_IDS bits in whole u64s */
+/* NR_CPU_IDS bits in whole kernel longs, as Linux's cpumask_size(): 8
+ * bytes on the 64-bit kernel (i386 callers included), 4 on i386. */
+#define CPUMASK_BYTES ((unsigned int)sizeof(long))
 
 static struct task *affinity_task(pid_t pid)
 {

@@ -272,7 +272,7 @@ static int take_signal(u64 *pending, struct ksiginfo *infos, u64 allowed,
 	if (!ready)
 		return 0;
 	u64 pick = (ready & SYNCHRONOUS) ? (ready & SYNCHRONOUS) : ready;
-	int sig = __builtin_ctzl(pick) + 1;
+	int sig = __builtin_ctzll(pick) + 1;	/* u64: long is 32 bits on i386 */
 	*pending &= ~SIGMASK(sig);
 	*info = infos[sig - 1];
 	return sig;
@@ -337,13 +337,19 @@ static bool in_syscall(const struct pt_regs *regs)
 /* Which table served the interrupted call: the instruction before IP is
  * `int $0x80` (cd 80, also for fast 32-bit entries, whose IP is the vDSO
  * landing pad) or `syscall` (0f 05).  Read only on this rare path, so the
- * hot path keeps no per-call "compat" state. */
+ * hot path keeps no per-call "compat" state.  The i386 kernel has only
+ * the i386 table (its restart_syscall is 0, as Linux i386's). */
 static bool entered_by_int80(const struct pt_regs *regs)
 {
+#ifdef CONFIG_X86_32
+	(void)regs;
+	return true;
+#else
 	u8 insn[2];
 	if (copy_from_user(insn, (const void __user *)(regs->ip - 2), 2))
 		return regs->cs == USER32_CS;
 	return insn[0] == 0xcd && insn[1] == 0x80;
+#endif
 }
 
 /* Back up over the 2-byte syscall/int $0x80 (for a fast 32-bit entry IP is

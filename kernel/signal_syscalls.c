@@ -134,6 +134,9 @@ static int do_sigaction(int sig, const struct k_sigaction *act, struct k_sigacti
 	return 0;
 }
 
+/* The x86-64 layouts (rt_sigaction, sigaltstack, {set,get}itimer) are the
+ * 64-bit kernel's only: the i386 kernel's table has the i386 ones. */
+#ifdef CONFIG_X86_64
 SYSCALL_DEFINE4(rt_sigaction, int, sig, const struct user_sigaction64 __user *, act,
 		struct user_sigaction64 __user *, oact, size_t, sigsetsize)
 {
@@ -156,6 +159,7 @@ SYSCALL_DEFINE4(rt_sigaction, int, sig, const struct user_sigaction64 __user *, 
 	}
 	return 0;
 }
+#endif
 
 COMPAT_SYSCALL_DEFINE4(rt_sigaction, int, sig, const struct user_sigaction32 __user *, act,
 		       struct user_sigaction32 __user *, oact, size_t, sigsetsize)
@@ -333,6 +337,7 @@ long do_sigaltstack(bool have_new, unsigned long sp, int flags, unsigned long si
 struct stack64 { u64 ss_sp; s32 ss_flags; u32 pad; u64 ss_size; };
 struct stack32 { u32 ss_sp; s32 ss_flags; u32 ss_size; };
 
+#ifdef CONFIG_X86_64
 SYSCALL_DEFINE2(sigaltstack, const struct stack64 __user *, uss, struct stack64 __user *, uoss)
 {
 	struct stack64 n = { 0 }, o = { 0 };
@@ -346,6 +351,7 @@ SYSCALL_DEFINE2(sigaltstack, const struct stack64 __user *, uss, struct stack64 
 		return -EFAULT;
 	return err;
 }
+#endif
 
 COMPAT_SYSCALL_DEFINE2(sigaltstack, const struct stack32 __user *, uss,
 		       struct stack32 __user *, uoss)
@@ -450,6 +456,7 @@ static long do_getitimer(int which, void __user *out, bool compat)
 	return itimerval_out(out, compat, i, v);
 }
 
+#ifdef CONFIG_X86_64
 SYSCALL_DEFINE3(setitimer, int, which, const struct itimerval64 __user *, in,
 		struct itimerval64 __user *, out)
 {
@@ -460,6 +467,7 @@ SYSCALL_DEFINE2(getitimer, int, which, struct itimerval64 __user *, out)
 {
 	return do_getitimer(which, out, false);
 }
+#endif
 
 COMPAT_SYSCALL_DEFINE3(setitimer, int, which, const struct itimerval32 __user *, in,
 		       struct itimerval32 __user *, out)

@@ -64,7 +64,11 @@ SYSCALL_DEFINE1(newuname, struct new_utsname __user *, name)
 	strlcpy(u.nodename, "(none)", 65);	/* Linux's until sethostname */
 	strlcpy(u.release, "6.8.0-xentry", 65);
 	strlcpy(u.version, "#1 xentry", 65);
+#ifdef CONFIG_X86_64
 	strlcpy(u.machine, "x86_64", 65);	/* also for i386 tasks, as Linux */
+#else
+	strlcpy(u.machine, "i686", 65);		/* Linux i386 built for 686 */
+#endif
 	strlcpy(u.domainname, "(none)", 65);
 	return copy_to_user(name, &u, sizeof(u));
 }
@@ -73,7 +77,7 @@ SYSCALL_DEFINE1(newuname, struct new_utsname __user *, name)
  * fs/file_table.c, FSIZE in fs/inode.c, AS, DATA and STACK in
  * mm/vm_limits.c (the stack mapping itself stays exec's 8 MiB).  NPROC
  * never limits: every task runs as root, which Linux exempts. */
-#define RLIM_INFINITY (~0UL)
+#define RLIM_INFINITY (~0ULL)	/* rlimit64's: all 64 bits, also on i386 */
 #define RLIMIT_STACK 3
 #define RLIMIT_CORE 4
 #define RLIMIT_NOFILE 7
@@ -94,7 +98,7 @@ SYSCALL_DEFINE1(newuname, struct new_utsname __user *, name)
  * RTPRIO 0 (no raising priority without privilege). */
 void rlimits_init(struct task *t)
 {
-	unsigned long threads = total_page_count() * PAGE_SIZE / (16384UL * 8);
+	u64 threads = (u64)total_page_count() * PAGE_SIZE / (16384UL * 8);
 
 	if (threads < 20)
 		threads = 20;
@@ -208,7 +212,7 @@ static u64 rng_state;
 u64 get_random_u64(void)
 {
 	if (!rng_state)
-		rng_state = rdtsc() * 0x9e3779b97f4a7c15UL | 1;
+		rng_state = rdtsc() * 0x9e3779b97f4a7c15ULL | 1;
 	rng_state ^= rng_state << 13;
 	rng_state ^= rng_state >> 7;
 	rng_state ^= rng_state << 17;

@@ -57,7 +57,7 @@ static void tsc_calibrate(void)
 	t1 = rdtsc();
 	u64 ns = pit_counts_to_ns(elapsed);
 	/* ns is about 2e6 < 2^21: ns << 32 fits in 64 bits. */
-	tsc_mult = t1 > t0 ? (ns << 32) / (t1 - t0) : 1UL << 32;
+	tsc_mult = t1 > t0 ? (ns << 32) / (t1 - t0) : (u64)1 << 32;
 	tsc_boot = t0;
 }
 
@@ -141,6 +141,19 @@ struct timespec64 { s64 sec; s64 nsec; };	/* also i386 *_time64 calls */
 struct compat_timespec { s32 sec; s32 nsec; };
 struct timeval64 { s64 sec; s64 usec; };
 struct compat_timeval { s32 sec; s32 usec; };
+
+/* tv_nsec of a struct timespec64 the caller passed in.  On the i386
+ * kernel the struct is i386's __kernel_timespec, whose upper half of
+ * tv_nsec is padding user space need not clear: Linux i386 reads the
+ * field as a 32-bit long, and so do we. */
+static s64 ts64_nsec(s64 nsec)
+{
+#ifdef CONFIG_X86_32
+	return (s32)nsec;
+#else
+	return nsec;
+#endif
+}
 
 SYSCALL_DEFINE2(clock_gettime, int, which, struct timespec64 __user *, tp)
 {
@@ -319,7 +332,7 @@ static int get_ts(const void __user *uts, bool compat, u64 *ns)
 		struct timespec64 t;
 		if (copy_from_user(&t, uts, sizeof(t)))
 			return -EFAULT;
-		sec = t.sec, nsec = t.nsec;
+		sec = t.sec, nsec = ts64_nsec(t.nsec);
 	}
 	return ts_to_ns(sec, nsec, ns);
 }
@@ -394,7 +407,7 @@ static long do_clock_settime(int which, const void __user *tp, bool compat)
 		struct timespec64 t;
 		if (copy_from_user(&t, tp, sizeof(t)))
 			return -EFAULT;
-		sec = t.sec, nsec = t.nsec;
+		sec = t.sec, nsec = ts64_nsec(t.nsec);
 	}
 	if (which != CLOCK_REALTIME)
 		return -EINVAL;

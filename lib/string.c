@@ -3,18 +3,25 @@
 #include <xentry/kernel.h>
 
 /*
- * Eight bytes per iteration, then the tail.  Under TCG icount (how
- * make bench measures) every iteration of a rep string instruction is a
- * retired instruction, so a byte loop would cost eight times as much on
- * every large copy (an XSAVE image, a pipe buffer); real CPUs do not mind
- * either way.
+ * Eight bytes per iteration (four on i386), then the tail.  Under TCG
+ * icount (how make bench measures) every iteration of a rep string
+ * instruction is a retired instruction, so a byte loop would cost eight
+ * times as much on every large copy (an XSAVE image, a pipe buffer);
+ * real CPUs do not mind either way.
  */
 void *memcpy(void *d, const void *s, size_t n)
 {
 	void *ret = d;
+#ifdef CONFIG_X86_64
 	size_t words = n >> 3, tail = n & 7;
 	asm volatile("rep movsq\n\tmovq %3, %%rcx\n\trep movsb"
 		     : "+D"(d), "+S"(s), "+c"(words) : "r"(tail) : "memory");
+#else
+	/* i386: the widest rep string word is four bytes. */
+	size_t words = n >> 2, tail = n & 3;
+	asm volatile("rep movsl\n\tmovl %3, %%ecx\n\trep movsb"
+		     : "+D"(d), "+S"(s), "+c"(words) : "r"(tail) : "memory");
+#endif
 	return ret;
 }
 
@@ -29,14 +36,21 @@ void *memmove(void *d, const void *s, size_t n)
 	return d;
 }
 
-/* As memcpy: words, then the tail, with the byte in all eight lanes. */
+/* As memcpy: words, then the tail, with the byte in every lane. */
 void *memset(void *d, int c, size_t n)
 {
 	void *ret = d;
+#ifdef CONFIG_X86_64
 	size_t words = n >> 3, tail = n & 7;
 	unsigned long v = (unsigned char)c * 0x0101010101010101UL;
 	asm volatile("rep stosq\n\tmovq %3, %%rcx\n\trep stosb"
 		     : "+D"(d), "+c"(words) : "a"(v), "r"(tail) : "memory");
+#else
+	size_t words = n >> 2, tail = n & 3;
+	unsigned long v = (unsigned char)c * 0x01010101UL;
+	asm volatile("rep stosl\n\tmovl %3, %%ecx\n\trep stosb"
+		     : "+D"(d), "+c"(words) : "a"(v), "r"(tail) : "memory");
+#endif
 	return ret;
 }
 

@@ -11,7 +11,8 @@ static void put(struct out *o, char c)
 	o->len++;
 }
 
-static void put_num(struct out *o, unsigned long v, int base, bool upper,
+/* v is long long wide: on i386 %ll (u64 values) is wider than long. */
+static void put_num(struct out *o, unsigned long long v, int base, bool upper,
 		    bool neg, int width, char pad, bool left)
 {
 	char tmp[24];
@@ -57,16 +58,18 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		switch (*fmt) {
 		case 'd':
 		case 'i': {
-			long v = lng ? va_arg(ap, long) : va_arg(ap, int);
-			put_num(&o, v < 0 ? -(unsigned long)v : (unsigned long)v,
+			long long v = lng > 1 ? va_arg(ap, long long)
+				    : lng ? va_arg(ap, long) : va_arg(ap, int);
+			put_num(&o, v < 0 ? -(unsigned long long)v : (unsigned long long)v,
 				10, false, v < 0, width, pad, left);
 			break;
 		}
 		case 'u':
 		case 'x':
 		case 'X': {
-			unsigned long v = lng ? va_arg(ap, unsigned long)
-					      : va_arg(ap, unsigned int);
+			unsigned long long v = lng > 1 ? va_arg(ap, unsigned long long)
+					   : lng ? va_arg(ap, unsigned long)
+					   : va_arg(ap, unsigned int);
 			put_num(&o, v, *fmt == 'u' ? 10 : 16, *fmt == 'X', false,
 				width, pad, left);
 			break;
@@ -75,7 +78,7 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			put(&o, '0');
 			put(&o, 'x');
 			put_num(&o, (unsigned long)va_arg(ap, void *), 16, false,
-				false, 16, '0', false);
+				false, 2 * sizeof(void *), '0', false);
 			break;
 		case 's': {
 			const char *s = va_arg(ap, const char *);

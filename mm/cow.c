@@ -18,7 +18,8 @@
  *  - a user write faults (handle_user_page_fault);
  *  - the kernel writing through the user address (copy_to_user, put_user,
  *    the futex code's write test) faults too, because CR0.WP is set at
- *    boot (arch/x86/boot/head_64.S), so the kernel obeys read-only PTEs;
+ *    boot (arch/x86/boot/head_64.S, head_32.S), so the kernel obeys
+ *    read-only PTEs;
  *  - the one writer that goes through the kernel's own mapping of the
  *    page, ptrace's POKE (populate_page with write), calls cow_page
  *    itself before writing;
@@ -37,7 +38,7 @@
  * is no copy-on-write fault (a protection key, a reserved bit...). */
 bool pte_writable(struct mm *mm, unsigned long va)
 {
-	u64 *pte = pte_walk(mm->pml4, va, false);
+	u64 *pte = pte_walk(mm->pgd, va, false);
 	return pte && (*pte & PTE_P) && (*pte & PTE_W);
 }
 
@@ -48,13 +49,13 @@ bool pte_writable(struct mm *mm, unsigned long va)
  */
 int cow_page(struct mm *mm, unsigned long va, bool writable)
 {
-	u64 *pte = pte_walk(mm->pml4, va, false);
+	u64 *pte = pte_walk(mm->pgd, va, false);
 	if (!pte || !(*pte & PTE_P) || (*pte & PTE_SHARED))
 		return -EFAULT;
 	void *old = __va(*pte & PTE_ADDR);
 	u64 flags = (*pte & ~PTE_ADDR) | (writable ? PTE_W : 0);
 	if (page_count(old) == 1) {
-		*pte = __pa(old) | flags;
+		set_pte(pte, __pa(old) | flags);
 	} else {
 		u64 was = *pte;
 		void *page = alloc_page_uninit();
@@ -63,13 +64,13 @@ int cow_page(struct mm *mm, unsigned long va, bool writable)
 		/* The allocation may have run the OOM killer, which can
 		 * reap mm if it is another process's (ptrace's POKE): then
 		 * old may be gone and the PTE empty. */
-		pte = pte_walk(mm->pml4, va, false);
+		pte = pte_walk(mm->pgd, va, false);
 		if (!pte || *pte != was) {
 			free_page(page);
 			return -EFAULT;
 		}
 		copy_page(page, old);
-		*pte = __pa(page) | flags;
+		set_pte(pte, __pa(page) | flags);
 		put_page(old);
 	}
 	if (mm_is_current(mm))
@@ -98,11 +99,11 @@ int fill_private_file(struct mm *mm, struct vma *v, unsigned long va, bool write
 		     (loff_t)(pos + PAGE_SIZE) <= inode_size(v->ino);
 	void *fpage = whole ? inode_page(v->ino, (size_t)(pos >> PAGE_SHIFT), false) : NULL;
 	if (fpage && !write) {
-		u64 *pte = pte_walk(mm->pml4, va, true);
+		u64 *pte = pte_walk(mm->pgd, va, true);
 		if (!pte)
 			return -ENOMEM;
 		get_page(fpage);
-		*pte = __pa(fpage) | (pte_flags_for(v->prot) & ~PTE_W);
+		set_pte(pte, __pa(fpage) | (pte_flags_for(v->prot) & ~PTE_W));
 		return 0;
 	}
 	char *page = alloc_page_uninit();

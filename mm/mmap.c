@@ -15,22 +15,29 @@
 #include <asm/desc.h>
 #include "internal.h"
 
+#ifdef CONFIG_X86_64
 #define MMAP_BASE_64 0x7f0000000000UL
-#define MMAP_BASE_32 0xf7000000UL
+#endif
 
 struct mm *mm_create(bool is32)
 {
 	struct mm *mm = kzalloc(sizeof(*mm));
 	if (!mm)
 		return NULL;
-	mm->pml4 = pml4_create();
-	if (!mm->pml4) {
+	mm->pgd = pgd_create();
+	if (!mm->pgd) {
 		kfree(mm);
 		return NULL;
 	}
 	mm->users = 1;
+#ifdef CONFIG_X86_64
 	mm->limit = is32 ? TASK_SIZE_32 : TASK_SIZE_MAX;
 	mm->mmap_base = is32 ? MMAP_BASE_32 : MMAP_BASE_64;
+#else
+	/* The native i386 kernel's one ABI (TASK_SIZE_MAX is TASK_SIZE_32). */
+	mm->limit = TASK_SIZE_32;
+	mm->mmap_base = MMAP_BASE_32;
+#endif
 	return mm;
 }
 
@@ -59,7 +66,7 @@ void mm_put(struct mm *mm)
 	if (mm->exe)
 		inode_put(mm->exe);
 	mm_unloaded(mm);
-	pml4_destroy(mm->pml4);
+	pgd_destroy(mm->pgd);
 	kfree(mm);
 }
 
@@ -73,7 +80,7 @@ struct mm *mm_copy(struct mm *old)
 	mm->vmas = NULL;
 	if (mm->exe)
 		inode_get(mm->exe);	/* before any failure: mm_put drops it */
-	mm->pml4 = pml4_create();
+	mm->pgd = pgd_create();
 	if (ldt_copy(mm, old))
 		goto fail;
 	struct vma **tail = &mm->vmas;
@@ -91,7 +98,7 @@ struct mm *mm_copy(struct mm *old)
 		*tail = c;
 		tail = &c->next;
 	}
-	if (!mm->pml4 || pml4_copy_user(mm->pml4, old->pml4))
+	if (!mm->pgd || pgd_copy_user(mm->pgd, old->pgd))
 		goto fail;
 	return mm;
 fail:

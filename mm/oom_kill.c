@@ -26,38 +26,30 @@ struct footprint {
 	unsigned long rss, shared, tables, vm;	/* pages */
 };
 
+static int count_table(u64 *table, int level, unsigned long va, void *arg)
+{
+	struct footprint *f = arg;
+	f->tables++;
+	if (level == 0)
+		for (int i = 0; i < PT_ENTRIES; i++) {
+			if (!(table[i] & PTE_P))
+				continue;
+			if (table[i] & PTE_SHARED)
+				f->shared++;
+			else
+				f->rss++;
+		}
+	return 0;
+}
+
+/* The page tables counted are those below the top level (on i386 that
+ * includes the three page directories every address space has). */
 static void measure(struct mm *mm, struct footprint *f)
 {
 	*f = (struct footprint){ 0 };
 	for (struct vma *v = mm->vmas; v; v = v->next)
 		f->vm += (v->end - v->start) / PAGE_SIZE;
-	u64 *pml4 = mm->pml4;
-	for (int i = 0; i < 256; i++) {
-		if (!(pml4[i] & PTE_P))
-			continue;
-		u64 *pdpt = __va(pml4[i] & PTE_ADDR);
-		f->tables++;
-		for (int j = 0; j < 512; j++) {
-			if (!(pdpt[j] & PTE_P))
-				continue;
-			u64 *pd = __va(pdpt[j] & PTE_ADDR);
-			f->tables++;
-			for (int k = 0; k < 512; k++) {
-				if (!(pd[k] & PTE_P))
-					continue;
-				u64 *pt = __va(pd[k] & PTE_ADDR);
-				f->tables++;
-				for (int l = 0; l < 512; l++) {
-					if (!(pt[l] & PTE_P))
-						continue;
-					if (pt[l] & PTE_SHARED)
-						f->shared++;
-					else
-						f->rss++;
-				}
-			}
-		}
-	}
+	walk_user_tables(mm->pgd, count_table, f);
 }
 
 /* A process that may be chosen, once, through its leader (which may

@@ -18,16 +18,24 @@
 #include <xentry/mm.h>
 #include <xentry/sched.h>
 
-#define MAX_PHYS (4UL << 30)		/* RAM above 4 GiB is ignored */
+/* Only pages the direct map reaches can be handed out (__va() must work
+ * on them): on the 64-bit kernel RAM below 4 GiB, on i386 below 768 MiB
+ * (docs/i386.md).  The rest is ignored. */
+#ifdef CONFIG_X86_32
+#define MAX_PHYS DIRECT_MAP_SIZE
+#else
+#define MAX_PHYS (4UL << 30)
+#endif
 #define MAX_PAGES (MAX_PHYS / PAGE_SIZE)
 
 static u64 bitmap[MAX_PAGES / 64];
 static u32 refcount[MAX_PAGES];
 static size_t npages, nfree, hint, ntotal;	/* ntotal: usable RAM */
 
-static bool test(size_t pfn) { return bitmap[pfn / 64] & (1UL << (pfn % 64)); }
-static void set(size_t pfn) { bitmap[pfn / 64] |= 1UL << (pfn % 64); }
-static void clear(size_t pfn) { bitmap[pfn / 64] &= ~(1UL << (pfn % 64)); }
+/* (u64)1, not 1UL: a bitmap word is 64 bits on i386 too. */
+static bool test(size_t pfn) { return bitmap[pfn / 64] & ((u64)1 << (pfn % 64)); }
+static void set(size_t pfn) { bitmap[pfn / 64] |= (u64)1 << (pfn % 64); }
+static void clear(size_t pfn) { bitmap[pfn / 64] &= ~((u64)1 << (pfn % 64)); }
 
 void pmm_init(unsigned long max_phys)
 {
@@ -37,6 +45,10 @@ void pmm_init(unsigned long max_phys)
 
 void pmm_free_range(unsigned long start, unsigned long end)
 {
+	/* Nothing past npages is ever freed: stopping there also keeps
+	 * p + PAGE_SIZE from wrapping for a range that ends at the top of a
+	 * 32-bit address. */
+	end = MIN(end, npages * PAGE_SIZE);
 	for (unsigned long p = ALIGN_UP(start, PAGE_SIZE); p + PAGE_SIZE <= end; p += PAGE_SIZE) {
 		size_t pfn = p / PAGE_SIZE;
 		if (pfn < npages && test(pfn)) {
@@ -49,6 +61,7 @@ void pmm_free_range(unsigned long start, unsigned long end)
 
 void pmm_reserve_range(unsigned long start, unsigned long end)
 {
+	end = MIN(end, npages * PAGE_SIZE);	/* as pmm_free_range */
 	for (unsigned long p = ALIGN_DOWN(start, PAGE_SIZE); p < end; p += PAGE_SIZE) {
 		size_t pfn = p / PAGE_SIZE;
 		if (pfn < npages && !test(pfn)) {
@@ -60,21 +73,30 @@ void pmm_reserve_range(unsigned long start, unsigned long end)
 }
 
 /*
- * Whole pages are cleared and copied eight bytes at a time: under TCG's
- * icount every iteration of a rep string instruction is one retired
- * instruction, so rep stosq costs an eighth of the rep stosb that memset
- * uses (and real CPUs are at least as fast with it).
+ * Whole pages are cleared and copied a word at a time - eight bytes, or
+ * four on i386, which has no stosq: under TCG's icount every iteration of
+ * a rep string instruction is one retired instruction, so rep stosq costs
+ * an eighth of the rep stosb that memset uses (and real CPUs are at least
+ * as fast with it).
  */
 void clear_pages(void *p, size_t n)
 {
-	size_t words = n * PAGE_SIZE / 8;
+	size_t words = n * PAGE_SIZE / sizeof(long);
+#ifdef CONFIG_X86_32
+	asm volatile("rep stosl" : "+D"(p), "+c"(words) : "a"(0UL) : "memory");
+#else
 	asm volatile("rep stosq" : "+D"(p), "+c"(words) : "a"(0UL) : "memory");
+#endif
 }
 
 void copy_page(void *dst, const void *src)
 {
-	size_t words = PAGE_SIZE / 8;
+	size_t words = PAGE_SIZE / sizeof(long);
+#ifdef CONFIG_X86_32
+	asm volatile("rep movsl" : "+D"(dst), "+S"(src), "+c"(words) : : "memory");
+#else
 	asm volatile("rep movsq" : "+D"(dst), "+S"(src), "+c"(words) : : "memory");
+#endif
 }
 
 static void *find_pages(size_t n)

@@ -53,7 +53,7 @@ static long load_iov(const void __user *uvec, unsigned long n, bool compat, bool
 			if ((s64)v[i].len < 0)
 				return -EINVAL;
 		}
-		if (check && !access_ok((void __user *)v[i].base, v[i].len))
+		if (check && !access_ok((void __user *)(uintptr_t)v[i].base, v[i].len))
 			return -EFAULT;
 		if (check && v[i].len > MAX_RW_COUNT - *total)
 			v[i].len = MAX_RW_COUNT - *total;

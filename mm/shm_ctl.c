@@ -27,18 +27,22 @@ struct shm_stat {
 	u64 nattch;
 };
 
+/* x86-64's layout, whose 64-bit fields are 8-byte aligned: i386 aligns
+ * a long long to 4 in a struct, and the i386 kernel compiles this too. */
+typedef u64 u64_a8 __aligned(8);
+typedef s64 s64_a8 __aligned(8);
 struct ipc64_perm_64 {
 	int key;
 	u32 uid, gid, cuid, cgid, mode;
 	u16 seq, pad2;
-	u64 unused1, unused2;
+	u64_a8 unused1, unused2;
 };
 struct shmid64_ds_64 {
 	struct ipc64_perm_64 perm;
-	u64 segsz;
-	s64 atime, dtime, ctime;
+	u64_a8 segsz;
+	s64_a8 atime, dtime, ctime;
 	int cpid, lpid;
-	u64 nattch, unused4, unused5;
+	u64_a8 nattch, unused4, unused5;
 };
 _Static_assert(sizeof(struct shmid64_ds_64) == 112, "x86-64 shmid64_ds");
 
@@ -155,9 +159,16 @@ static long shm_info_cmd(int cmd, void __user *buf, enum shm_abi abi)
 			u64 out[9] = { v[0], v[1], v[2], v[3], v[4] };
 			err = copy_to_user(buf, out, sizeof(out));
 		} else {
-			/* Linux clamps shmmax to INT_MAX for i386 and truncates
-			 * the rest; the old layout is five ints. */
+			/* Linux clamps shmmax to INT_MAX for i386 programs on
+			 * a 64-bit kernel and truncates the rest; the old
+			 * layout is five ints.  A native i386 kernel clamps
+			 * only the old layout: shminfo64's unsigned long
+			 * holds SHMMAX there. */
 			u32 out[9] = { 0x7fffffff, (u32)v[1], (u32)v[2], (u32)v[3], (u32)v[4] };
+#ifdef CONFIG_X86_32
+			if (abi == ABI_32)
+				out[0] = (u32)v[0];
+#endif
 			err = copy_to_user(buf, out, abi == ABI_32 ? sizeof(out) : 5 * sizeof(u32));
 		}
 		return err ? -EFAULT : max_idx();

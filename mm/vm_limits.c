@@ -16,11 +16,12 @@
 #define RLIMIT_DATA 2
 #define RLIMIT_STACK 3
 #define RLIMIT_AS 9
+#define RLIM_INFINITY (~(u64)0)	/* all 64 bits, also on i386 (kernel/sys.c) */
 
 static u64 limit_of(int res)
 {
 	struct task *t = current;
-	return t ? t->rlim[res].cur : ~0UL;
+	return t ? t->rlim[res].cur : RLIM_INFINITY;
 }
 
 /* Bytes mapped in [start, end). */
@@ -41,12 +42,12 @@ static unsigned long mapped_in(struct mm *mm, unsigned long start, unsigned long
 int vm_may_expand(struct mm *mm, unsigned long add, unsigned long start)
 {
 	u64 lim = limit_of(RLIMIT_AS);
-	if (lim == ~0UL)
+	if (lim == RLIM_INFINITY)
 		return 0;
 	unsigned long total = mapped_in(mm, 0, ~0UL);
 	if (start != ~0UL)
 		total -= mapped_in(mm, start, start + add);
-	return total + add > lim ? -ENOMEM : 0;
+	return (u64)total + add > lim ? -ENOMEM : 0;	/* no wrap on i386 */
 }
 
 /* brk: the heap's size against RLIMIT_DATA (Linux's check_data_rlimit,

@@ -87,10 +87,11 @@ static void code_range(struct mm *mm, unsigned long *s, unsigned long *e)
 	*e = mm ? mm->end_code : 0;
 }
 
-/* Clock ticks (USER_HZ = 100, AT_CLKTCK) since boot. */
-static unsigned long ticks(u64 ns)
+/* Clock ticks (USER_HZ = 100, AT_CLKTCK) since boot: 64 bits also on
+ * i386, where a long would wrap after 497 days (Linux prints %llu). */
+static unsigned long long ticks(u64 ns)
 {
-	return (unsigned long)(ns / 10000000ULL);
+	return ns / 10000000ULL;
 }
 
 int proc_show_stat(struct task *t, struct pbuf *pb)
@@ -104,7 +105,7 @@ int proc_show_stat(struct task *t, struct pbuf *pb)
 	proc_task_mem(t, &m);
 	code_range(mm, &scode, &ecode);
 	sig_masks(t, &ign, &cgt);
-	pb_printf(pb, "%d (%s) %c %d %d %d 0 -1 %u 0 0 0 0 0 0 0 0 %d %d %d 0 %lu ",
+	pb_printf(pb, "%d (%s) %c %d %d %d 0 -1 %u 0 0 0 0 0 0 0 0 %d %d %d 0 %llu ",
 		  t->pid, t->comm, st.c, ppid_of(t), t->group->pgid, t->group->sid,
 		  0x400000u /* PF_RANDOMIZE */, 20 + t->nice, t->nice, t->group->live ? t->group->live : 1,
 		  ticks(t->start_ns));
@@ -177,11 +178,13 @@ int proc_show_status(struct task *t, struct pbuf *pb)
 	}
 	pb_printf(pb, "CoreDumping:\t0\nTHP_enabled:\t1\nThreads:\t%d\nSigQ:\t0/%lu\n",
 		  t->group->live ? t->group->live : 1, (unsigned long)t->rlim[11].cur);
-	pb_printf(pb, "SigPnd:\t%016lx\nShdPnd:\t%016lx\nSigBlk:\t%016lx\n",
-		  (unsigned long)t->sig_pending, (unsigned long)t->group->shared_pending,
-		  (unsigned long)t->sig_blocked);
-	pb_printf(pb, "SigIgn:\t%016lx\nSigCgt:\t%016lx\n", (unsigned long)ign,
-		  (unsigned long)cgt);
+	/* All 64 signals: unsigned long long, which a u64 is on i386 too. */
+	pb_printf(pb, "SigPnd:\t%016llx\nShdPnd:\t%016llx\nSigBlk:\t%016llx\n",
+		  (unsigned long long)t->sig_pending,
+		  (unsigned long long)t->group->shared_pending,
+		  (unsigned long long)t->sig_blocked);
+	pb_printf(pb, "SigIgn:\t%016llx\nSigCgt:\t%016llx\n", (unsigned long long)ign,
+		  (unsigned long long)cgt);
 	pb_printf(pb, "CapInh:\t0000000000000000\nCapPrm:\t000001ffffffffff\n"
 		  "CapEff:\t000001ffffffffff\nCapBnd:\t000001ffffffffff\n"
 		  "CapAmb:\t0000000000000000\nNoNewPrivs:\t0\nSeccomp:\t0\n"

@@ -148,7 +148,7 @@ static void limit_value(struct pbuf *pb, u64 v)
 	if (v == ~0ULL)
 		pb_printf(pb, "%-20s ", "unlimited");
 	else
-		pb_printf(pb, "%-20lu ", (unsigned long)v);
+		pb_printf(pb, "%-20llu ", (unsigned long long)v);
 }
 
 int proc_show_limits(struct task *t, struct pbuf *pb)
@@ -177,7 +177,6 @@ int proc_show_limits(struct task *t, struct pbuf *pb)
 int proc_show_syscall(struct task *t, struct pbuf *pb)
 {
 	struct pt_regs *r = t->regs;
-	bool is32 = t->is32 || (r && r->cs == USER32_CS);
 
 	if (!r || t->state == TASK_ZOMBIE || t->state == TASK_DEAD) {
 		pb_printf(pb, "-1 0x0 0x0\n");
@@ -188,12 +187,16 @@ int proc_show_syscall(struct task *t, struct pbuf *pb)
 		pb_printf(pb, "%d 0x%lx 0x%lx\n", nr, r->sp, r->ip);
 		return 0;
 	}
-	unsigned long a[6] = { r->di, r->si, r->dx, r->r10, r->r8, r->r9 };
-	if (is32) {
-		unsigned long c[6] = { (u32)r->bx, (u32)r->cx, (u32)r->dx,
-				       (u32)r->si, (u32)r->di, (u32)r->bp };
+	/* The i386 registers for an i386 task, the only kind on the i386
+	 * kernel (where they are 32 bits wide anyway). */
+	unsigned long a[6] = { (u32)r->bx, (u32)r->cx, (u32)r->dx,
+			       (u32)r->si, (u32)r->di, (u32)r->bp };
+#ifdef CONFIG_X86_64
+	if (!t->is32 && r->cs != USER32_CS) {
+		unsigned long c[6] = { r->di, r->si, r->dx, r->r10, r->r8, r->r9 };
 		memcpy(a, c, sizeof(a));
 	}
+#endif
 	pb_printf(pb, "%d 0x%lx 0x%lx 0x%lx 0x%lx 0x%lx 0x%lx 0x%lx 0x%lx\n", nr,
 		  a[0], a[1], a[2], a[3], a[4], a[5], r->sp, r->ip);
 	return 0;

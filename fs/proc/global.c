@@ -122,13 +122,15 @@ int proc_show_version(struct task *t, struct pbuf *pb)
 int proc_show_stat_global(struct task *t, struct pbuf *pb)
 {
 	u64 now = ktime_ns();
-	unsigned long idle = (unsigned long)(now / 10000000ULL);
+	/* Ticks as Linux prints them, 64-bit (a 32-bit long on the i386
+	 * kernel would wrap after 497 days). */
+	unsigned long long idle = now / 10000000ULL;
 	u64 boot = (ktime_real_ns() - now) / 1000000000ULL;
 
-	pb_printf(pb, "cpu  0 0 0 %lu 0 0 0 0 0 0\n", idle);
-	pb_printf(pb, "cpu0 0 0 0 %lu 0 0 0 0 0 0\n", idle);
-	pb_printf(pb, "intr 0\nctxt 0\nbtime %lu\nprocesses %d\n", (unsigned long)boot,
-		  last_pid());
+	pb_printf(pb, "cpu  0 0 0 %llu 0 0 0 0 0 0\n", idle);
+	pb_printf(pb, "cpu0 0 0 0 %llu 0 0 0 0 0 0\n", idle);
+	pb_printf(pb, "intr 0\nctxt 0\nbtime %llu\nprocesses %d\n",
+		  (unsigned long long)boot, last_pid());
 	pb_printf(pb, "procs_running %u\nprocs_blocked 0\nsoftirq 0 0 0 0 0 0 0 0 0 0 0\n",
 		  nr_running_tasks());
 	return 0;

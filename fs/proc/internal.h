@@ -21,7 +21,8 @@ struct pbuf {
 	unsigned users;		/* reads copying out of it right now */
 };
 void pb_write(struct pbuf *pb, const void *p, size_t n);
-void pb_printf(struct pbuf *pb, const char *fmt, ...);
+/* Checked like printk: a u64 is long long on the i386 kernel. */
+void pb_printf(struct pbuf *pb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void pb_free(struct pbuf *pb);
 
 /* What a directory lists (proc_entry.dir). */

@@ -12,8 +12,9 @@
 
 void *user_page(struct mm *mm, unsigned long va);	/* mm/vm.c */
 
-/* 25 + 6 * sizeof(void *) - 1: the width Linux pads the name column to. */
-#define MAPS_NAME_COL 72
+/* 25 + 6 * sizeof(void *) - 1: the width Linux pads the name column to
+ * (72 on x86-64, for i386 tasks too; 48 on the i386 kernel). */
+#define MAPS_NAME_COL (25 + 6 * (int)sizeof(void *) - 1)
 
 static void name_of(struct mm *mm, struct vma *v, struct pbuf *pb)
 {
@@ -30,16 +31,18 @@ static void name_of(struct mm *mm, struct vma *v, struct pbuf *pb)
 		pb_printf(pb, "[heap]");
 }
 
+/* off is a file offset: 64 bits wide on the i386 kernel too, as Linux
+ * prints it. */
 static void map_line(struct pbuf *pb, unsigned long start, unsigned long end,
-		     u32 prot, bool shared, unsigned long off, u32 dev,
+		     u32 prot, bool shared, u64 off, u32 dev,
 		     unsigned long ino, struct pbuf *name)
 {
 	size_t begin = pb->len;
 
-	pb_printf(pb, "%08lx-%08lx %c%c%c%c %08lx %02x:%02x %lu ", start, end,
+	pb_printf(pb, "%08lx-%08lx %c%c%c%c %08llx %02x:%02x %lu ", start, end,
 		  prot & PROT_READ ? 'r' : '-', prot & PROT_WRITE ? 'w' : '-',
-		  prot & PROT_EXEC ? 'x' : '-', shared ? 's' : 'p', off,
-		  MAJOR(dev), MINOR(dev), ino);
+		  prot & PROT_EXEC ? 'x' : '-', shared ? 's' : 'p',
+		  (unsigned long long)off, MAJOR(dev), MINOR(dev), ino);
 	if (name && name->len) {
 		size_t used = pb->len - begin;
 		while (used++ < MAPS_NAME_COL)
@@ -56,7 +59,7 @@ static void vma_line(struct mm *mm, struct vma *v, struct pbuf *pb)
 
 	name_of(mm, v, &name);
 	map_line(pb, v->start, v->end, v->prot, v->flags & VMA_SHARED,
-		 v->ino ? (unsigned long)v->off : 0, v->ino ? v->ino->dev : 0,
+		 v->ino ? v->off : 0, v->ino ? v->ino->dev : 0,
 		 v->ino ? v->ino->ino : 0, &name);
 	pb->oom |= name.oom;
 	pb_free(&name);
@@ -64,6 +67,7 @@ static void vma_line(struct mm *mm, struct vma *v, struct pbuf *pb)
 
 static void vsyscall_line(struct task *t, struct pbuf *pb)
 {
+#ifdef CONFIG_X86_64		/* the i386 kernel has no vsyscall page */
 	struct pbuf name = { 0 };
 
 	if (t->is32)
@@ -72,6 +76,7 @@ static void vsyscall_line(struct task *t, struct pbuf *pb)
 	map_line(pb, 0xffffffffff600000UL, 0xffffffffff601000UL, PROT_EXEC, false,
 		 0, 0, 0, &name);
 	pb_free(&name);
+#endif
 }
 
 int proc_show_maps(struct task *t, struct pbuf *pb)

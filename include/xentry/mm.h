@@ -8,8 +8,17 @@
 #define PAGE_MASK (~(PAGE_SIZE - 1))
 
 /* Every physical page is reachable at PAGE_OFFSET + phys (the direct map). */
+#ifdef CONFIG_X86_32
+/* i386 (docs/i386.md): the kernel image is the start of the direct map
+ * (linked at 0xc0100000, loaded at 1 MiB), and the direct map ends at
+ * 0xf0000000, so RAM above DIRECT_MAP_SIZE is never used. */
+#define PAGE_OFFSET 0xc0000000UL
+#define KERNEL_VMA PAGE_OFFSET
+#define DIRECT_MAP_SIZE 0x30000000UL
+#else
 #define PAGE_OFFSET 0xffff888000000000UL
 #define KERNEL_VMA 0xffffffff80000000UL
+#endif
 #define __va(pa) ((void *)((unsigned long)(pa) + PAGE_OFFSET))
 #define __pa(va) ((unsigned long)(va) - PAGE_OFFSET)
 

@@ -75,6 +75,9 @@ struct task {
 			u32 work;		/* TIF_*: exit_to_user_mode's */
 			bool syscall_trace;	/* PTRACE_SYSCALL: stop at entry and exit */
 			bool ptrace_step;	/* PTRACE_SINGLESTEP set TF for us */
+			/* flag variant: this return must be an IRET (entry
+			 * and force_iret() in arch/x86/entry/common.c) */
+			bool iret_forced;
 		};
 		u64 syscall_work;
 	};
@@ -136,12 +139,16 @@ struct task {
 	int ptrace_resume_sig;
 	unsigned long ptrace_eventmsg;
 	struct ksiginfo ptrace_siginfo;
-	bool fast_ok;			/* flag variant: SYSRET still allowed */
 
-	/* User segment state, saved and loaded at context switch. */
+#ifdef CONFIG_X86_64
+	/* User segment state, saved and loaded at context switch.  The
+	 * i386 kernel has none of this: its entry code saves the user's
+	 * selectors in the pt_regs frame (regs->ds .. regs->gs), which is
+	 * where they live, and it has no segment base MSRs. */
 	u16 dsindex, esindex, fsindex, gsindex;
 	u64 fsbase, gsbase;
-	u64 tls[GDT_TLS_ENTRIES];	/* i386 TLS GDT descriptors */
+#endif
+	u64 tls[GDT_TLS_ENTRIES];	/* set_thread_area's GDT descriptors */
 
 	unsigned long clear_child_tid, robust_list, robust_len;
 	struct rlimit64 rlim[RLIM_NLIMITS];

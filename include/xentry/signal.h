@@ -70,7 +70,8 @@ struct ksiginfo {
 	unsigned long err_code;
 };
 
-#define SIGMASK(s) (1UL << ((s) - 1))
+/* A u64: signals 33-64 are above a 32-bit long on the i386 kernel. */
+#define SIGMASK(s) ((u64)1 << ((s) - 1))
 /* What no mask, sa_mask or sigprocmask may ever block. */
 #define UNBLOCKABLE (SIGMASK(SIGKILL) | SIGMASK(SIGSTOP))
 
@@ -91,7 +92,7 @@ int setup_signal_frame(int sig, const struct ksiginfo *info, struct pt_regs *reg
 long do_rt_sigreturn(struct pt_regs *regs, bool is32);
 long do_sigreturn32(struct pt_regs *regs);
 /* The one sanitizer for register state that comes from user space
- * (sigreturn, later ptrace).  See signal_frame.c. */
+ * (sigreturn, ptrace).  See signal_frame.c. */
 void sanitize_user_regs(struct pt_regs *regs, bool strict_ss);
 void sanitize_task_regs(struct task *t, struct pt_regs *regs);
 void force_sig_task(struct task *t, int sig);

@@ -15,9 +15,28 @@
 #define VMA_VVAR 32		/* the vDSO's data page (docs/vdso.md) */
 #define VMA_SYSVSHM 64		/* a shmat attachment (mm/shm.c) */
 
+/*
+ * The top of a 32-bit task's address space: 4 GiB for an i386 program on
+ * the 64-bit kernel, 3 GiB on the native i386 kernel, whose top GiB is the
+ * kernel's (docs/i386.md).  The 32-bit layout hangs from it, so both
+ * kernels place things at the same distance from the top.
+ */
+#ifdef CONFIG_X86_32
+#define USER32_TOP 0xc0000000UL
+/* The whole 3 GiB is the user's: the stack ends at the top, as Linux's
+ * i386 one does (exec.c puts it at TASK_SIZE_32). */
+#define TASK_SIZE_32 USER32_TOP
+#else
+#define USER32_TOP 0x100000000UL
+/* The top two pages of the 4 GiB are never user memory, as on Linux. */
+#define TASK_SIZE_32 0xffffe000UL
+#endif
 /* Where the 32-bit vDSO goes: above the top-down mmap area, below the
- * stack's 8 MiB. */
-#define VDSO32_BASE 0xf7ff0000UL
+ * stack (0xf7ff0000 on the 64-bit kernel, 0xb7ff0000 on i386). */
+#define VDSO32_BASE (USER32_TOP - 0x08010000UL)
+/* Where a 32-bit task's top-down mmap search starts (0xf7000000, or
+ * 0xb7000000 on i386). */
+#define MMAP_BASE_32 (USER32_TOP - 0x09000000UL)
 /* The 64-bit one (up to 3 pages) ends where the stack's top used to be,
  * with its vvar page below it, a free page, then the stack (exec.c):
  * all in the 2 MiB page table the stack's top needs anyway.  Anywhere
@@ -52,7 +71,7 @@ struct vma {
 
 struct mm {
 	int users;			/* a vfork child shares its parent's */
-	u64 *pml4;
+	u64 *pgd;			/* top-level table: PML4, or i386's PAE PDPT */
 	struct vma *vmas;
 	unsigned long brk_start, brk;
 	unsigned long mmap_base;	/* top-down search starts here */
@@ -71,11 +90,22 @@ struct mm {
 	struct inode *exe;
 };
 
+#ifdef CONFIG_X86_32
+/* The native i386 kernel has one kind of task. */
+#define TASK_SIZE_MAX TASK_SIZE_32
+/* Where the kernel's part of every address space starts: page tables
+ * below it are the user's (PTE_U), and a fault there may be demand
+ * paging. */
+#define USER_SPACE_END USER32_TOP
+#else
 /* One past the highest user address a 64-bit task may map: 2^47 minus a
  * page.  The top page stays unmapped so no SYSCALL can sit at its end and
  * leave RCX non-canonical (Intel's SYSRET #GP, see sysret64_refusal). */
 #define TASK_SIZE_MAX ((1UL << 47) - 4096)
-#define TASK_SIZE_32 0xffffe000UL
+/* The end of the lower canonical half: the user's part of every address
+ * space (its page tables carry PTE_U; a fault there may be demand paging). */
+#define USER_SPACE_END (1UL << 47)
+#endif
 
 struct mm *mm_create(bool is32);
 void mm_put(struct mm *mm);		/* frees it with the last user */
@@ -98,17 +128,21 @@ void unmap_file_beyond(struct inode *ino, loff_t size);
 /* Kernel virtual memory for stacks (guard page below each). */
 void *vmap_stack(void);
 void vunmap_stack(void *base);
+#ifdef CONFIG_X86_64
 void *vmap_ist_stack(int ist);		/* IST 1-7 (asm/ist.h); at boot, for good */
+#endif
 
 /* What find_kernel_stack() says about an address. */
 struct kernel_stack_info {
-	const char *what;		/* "kernel stack" or "IST stack" */
+	const char *what;		/* "kernel stack" or "IST stack" (64-bit) */
 	int index;			/* kernel-stack slot, or IST number */
 	unsigned long base, top;	/* the mapped stack: [base, top) */
 	bool in_guard;			/* addr is in the guard page below base */
 };
 bool find_kernel_stack(unsigned long addr, struct kernel_stack_info *info);
-extern u64 *kernel_pml4;
+/* The kernel's own top-level table, loaded when no address space is: its
+ * kernel part is the one every address space has (mm/vm.c). */
+extern u64 *kernel_pgd;
 
 /* The 32-bit vDSO (arch/x86/entry/vdso/vdso32-setup.c). */
 int vdso32_map(struct mm *mm);

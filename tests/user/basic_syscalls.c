@@ -3,7 +3,11 @@
  *
  * Processes: getpid == gettid for a single-threaded process; uname says
  * "Linux" and "x86_64" (an i386 task gets "x86_64" too unless it chose
- * PER_LINUX32, which this test does not).
+ * PER_LINUX32, which this test does not) - except on a native i386
+ * kernel, which says "i686".  Which kernel an i386 task is on, the CPU
+ * tells by its %cs: 0x23 is compatibility mode under a 64-bit kernel, 0x73
+ * a native i386 kernel's user code segment (kernel32.h); anything else is
+ * a failure of its own.
  * Memory: brk grows and shrinks and hands out zeroed pages; anonymous mmap
  * is zeroed; munmap/mprotect take effect at once (checked by a child that
  * touches the page and dies of SIGSEGV); MAP_PRIVATE file mappings see the
@@ -23,6 +27,7 @@
 #define _GNU_SOURCE /* dup3, struct statx */
 #include "ktap.h"
 #include "sys.h"
+#include "kernel32.h"
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -71,9 +76,20 @@ static void test_process(void)
 	int r = uname(&u);
 	if (!ktap_ok(r == 0 && strcmp(u.sysname, "Linux") == 0, "uname sysname is \"Linux\""))
 		ktap_diag("sysname \"%s\"", u.sysname);
+#ifdef __x86_64__
 	if (!ktap_ok(r == 0 && strcmp(u.machine, "x86_64") == 0,
 		     "uname machine is \"x86_64\" (also for an i386 task)"))
 		ktap_diag("machine \"%s\"", u.machine);
+#else
+	/* The CPU says which kernel this is; uname must agree. */
+	unsigned int cs = READ_SEG(cs);
+	const char *want = cs == USER32_CS_NATIVE ? "i686" : "x86_64";
+	if (!ktap_ok(r == 0 && (cs == USER32_CS_COMPAT || cs == USER32_CS_NATIVE) &&
+			     strcmp(u.machine, want) == 0,
+		     "uname machine is \"x86_64\" in compat mode (CS 0x23), \"i686\" on a "
+		     "native i386 kernel (CS 0x73)"))
+		ktap_diag("machine \"%s\", cs %#x", u.machine, cs);
+#endif
 	ktap_eq(SC(SYS_sched_yield), 0, "sched_yield returns 0");
 	ktap_eq(SC(SYS_set_tid_address, 0), getpid(), "set_tid_address returns the tid");
 }

@@ -16,6 +16,7 @@
  */
 #include "ktap.h"
 #include "sys.h"
+#include "kernel32.h"
 #include <fcntl.h>
 #include <linux/stat.h>
 #include <sys/mman.h>
@@ -286,9 +287,18 @@ int main(int argc, char **argv)
 #else
 		/* Above the compat task size (0xffffe000): never user memory. */
 		{ "top of 4 GiB", (long)0xfffff000UL, 0 },
+		/* Native i386 only (the last two): the kernel's own memory,
+		 * mapped and readable for the kernel - only access_ok() stands
+		 * between it and the call. */
+		{ "kernel direct map (TASK_SIZE)", (long)0xc0000000UL, 0 },
+		{ "kernel image", (long)0xc0100000UL, 0 },
 #endif
 	};
 	int nbad = sizeof(bad) / sizeof(bad[0]);
+#ifndef __x86_64__
+	if (!native_i386())
+		nbad -= 2;	/* user memory may be there on a 64-bit kernel */
+#endif
 
 	int pfd[2];
 	if (pipe(pfd) < 0)

@@ -20,6 +20,7 @@
  */
 #include "ktap.h"
 #include "sys.h"
+#include "kernel32.h"
 #include <limits.h>
 #include <sys/mman.h>
 
@@ -104,8 +105,10 @@ static int f_noncanonical_read(void) { load_from(0x8000000000000000UL); return 0
 static int f_noncanonical_jump(void) { jump_to(0x0000900000000000UL << 8); return 0; }
 #else
 static int f_kernel_read(void) { load_from(0xfffff000UL); return 0; }
-/* Compat tasks end at 0xffffe000 (TASK_SIZE): nothing user is there. */
-static int f_direct_map_write(void) { store_to(0xffffe000UL); return 0; }
+/* Compat tasks end at 0xffffe000 (TASK_SIZE): nothing user is there.  On
+ * a native i386 kernel user space ends at 0xc0000000, where the kernel's
+ * direct map (its own image first) begins (kernel32.h). */
+static int f_direct_map_write(void) { store_to(user32_end()); return 0; }
 static int f_into(void)
 {
 	/* 0x7f + 1 overflows a signed byte: OF=1, then into raises #OF. */
@@ -149,7 +152,8 @@ static const struct fcase {
 	{ "call non-canonical 0x0090000000000000", f_noncanonical_jump, SIGSEGV },
 #else
 	{ "read 0xfffff000 (above the 32-bit task size)", f_kernel_read, SIGSEGV },
-	{ "write 0xffffe000", f_direct_map_write, SIGSEGV },
+	{ "write the end of user space (0xffffe000; native i386: 0xc0000000)",
+	  f_direct_map_write, SIGSEGV },
 	{ "into with OF set", f_into, SIGSEGV },
 #endif
 	{ "kill(self, SIGUSR1): default action terminates", f_kill_usr1, SIGUSR1 },

@@ -61,6 +61,10 @@
  * task return to a 32-bit vDSO landing pad such a task does not have (on
  * Linux: into its 64-bit vDSO, in compat mode): those run on xentry only.
  *
+ * The 32-bit build needs a 64-bit kernel: it plants and captures r8-r15
+ * and every upper half in 64-bit mode (fuzz_entry_asm.h).  On a native
+ * i386 kernel, which has no 64-bit mode, it SKIPs as a whole (kernel32.h).
+ *
  * Reports from children: a child that finds a leak or clobber writes
  * fixed-size records to a pipe and exits with a code saying so; the parent
  * prints them as "# LEAK ..." / "# CLOBBER ..." lines (tools/fuzz reads
@@ -69,6 +73,7 @@
 #define _GNU_SOURCE
 #include "ktap.h"
 #include "sys.h"
+#include "kernel32.h"
 #include "../../include/uapi/xentry_stats.h"
 #include <fcntl.h>
 #include <stddef.h>
@@ -1751,6 +1756,9 @@ int main(int argc, char **argv)
 
 	default_signals();
 	no_core_dumps();
+	if (!has_long_mode())
+		return ktap_skip_all(NO_LONG_MODE " (the fuzzer plants and captures "
+				     "registers in 64-bit mode)");
 	kinds_filter = getenv("FUZZ_KINDS");
 	ktap_plan(4);
 

@@ -39,10 +39,19 @@
  *        and bit 1 stay set, IOPL/VM/VIF/VIP/ID are dropped, so a cli after
  *        "IOPL 3" still faults.
  *    The kernel survives all of it.
+ *  - On a native i386 kernel (Linux i386, xentry ARCH=i386; kernel32.h) an
+ *    i386 task runs with CS 0x73, SS = DS = ES = 0x7b and glibc's GS 0x33
+ *    (GDT slot 6).  Its FSAVE view takes fcs (and fop above it) and fos
+ *    from the CPU's own FXSAVE image, which leaves the selectors 0 where the
+ *    CPU no longer records them (TCG, and CPUs with FPCSDS deprecated); and
+ *    there is no 64-bit mode to switch to: CS 0x33 is a TLS data segment
+ *    there, which SETREGS accepts (RPL 3) and the return to user mode
+ *    refuses (SIGSEGV), like 0x13 and the data segment 0x7b.
  */
 #include "ktap.h"
 #include "sys.h"
 #include "ptrace_util.h"
+#include "kernel32.h"
 #include <elf.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -666,8 +675,9 @@ static void t_gpr(int exec32, int use_regset)
 		}
 #endif
 	} else {
-		ok_seg = R_CS(r) == 0x23 && R_SS(r) == 0x2b && R_DS(r) == 0x2b &&
-			 R_ES(r) == 0x2b && R_GS(r) == 0x63;
+		ok_seg = R_CS(r) == user32_cs() && R_SS(r) == user32_ds() &&
+			 R_DS(r) == user32_ds() && R_ES(r) == user32_ds() &&
+			 R_GS(r) == glibc_gs();
 	}
 	if (!ok_seg)
 		ktap_diag("cs %#llx ss %#llx ds %#llx es %#llx gs %#llx",
@@ -828,8 +838,16 @@ static void t_fp(int exec32)
 #else
 	ok_get = f.cwd == (long)(0xffff0000u | CW_LOADED) &&
 		 f.swd == (long)0xffff3800u && f.twd == (long)0xffff3fffu &&
-		 memcmp(f.st_space, st_pi, 10) == 0 && f.fcs == 0x23 &&
-		 f.fos == (long)0xffff002bu;
+		 memcmp(f.st_space, st_pi, 10) == 0;
+	if (!native_i386()) {
+		/* A 64-bit kernel fills in the task's CS and DS itself. */
+		ok_get = ok_get && f.fcs == 0x23 && f.fos == (long)0xffff002bu;
+	} else {
+		/* Native: the CPU's FCS (fop above it) and FDS, or 0. */
+		unsigned long cs = f.fcs & 0xffff, ds = f.fos;
+		ok_get = ok_get && (cs == 0 || cs == user32_cs()) &&
+			 ((unsigned long)f.fcs >> 16) < 0x800 && (ds == 0 || ds == user32_ds());
+	}
 	if (!ok_get)
 		ktap_diag("fsave: cwd %#lx swd %#lx twd %#lx fcs %#lx fos %#lx",
 			  f.cwd, f.swd, f.twd, f.fcs, f.fos);
@@ -1238,13 +1256,16 @@ int main(int argc, char **argv)
 #endif
 	t_sc_x();
 	t_sc_tf();
-	t_mode(0);
+	if (has_long_mode())
+		t_mode(0);
+	else
+		t_bad_cs(USER64_CS);	/* a TLS data segment on native i386 */
 #ifdef __x86_64__
 	t_mode(1);
 #endif
 	t_refused();
 	t_bad_cs(0x13);
-	t_bad_cs(0x2b);
+	t_bad_cs(user32_ds());
 	t_flags();
 	return ktap_finish();
 }

@@ -18,7 +18,8 @@
  *  - every other saved register holds what the task had (x86-64 SYSCALL:
  *    RCX = the return address, R11 = RFLAGS), DF set in the saved flags,
  *    CS/SS the user selectors (x86-64 uc_flags has UC_SIGCONTEXT_SS and
- *    UC_STRICT_RESTORE_SS);
+ *    UC_STRICT_RESTORE_SS; i386: 0x23/0x2b, or 0x73/0x7b on a native
+ *    i386 kernel, kernel32.h);
  *  - handler entry: DF clear; i386 EAX = sig, EDX = &info, ECX = &uc (and
  *    the same three on the stack), ESP+4 16-byte aligned; x86-64 RDI = sig,
  *    RSI = &info, RDX = &uc, RAX = 0, RSP+8 16-byte aligned.  Without
@@ -28,6 +29,7 @@
 #define _GNU_SOURCE /* REG_* names in <ucontext.h> */
 #include "ktap.h"
 #include "sys.h"
+#include "kernel32.h"
 #include <sys/auxv.h>
 #include <time.h>
 #include <ucontext.h>
@@ -324,8 +326,8 @@ static void run_case(int path, int restart)
 		misc_ok = misc_ok && h_gregs[REG_RCX] == (greg_t)block_a_ret &&
 			  h_gregs[REG_R11] == h_gregs[REG_EFL];
 #else
-	misc_ok = misc_ok && h_gregs[REG_CS] == 0x23 && h_gregs[REG_SS] == 0x2b &&
-		  h_gregs[REG_DS] == 0x2b && h_gregs[REG_ES] == 0x2b;
+	misc_ok = misc_ok && h_gregs[REG_CS] == user32_cs() && h_gregs[REG_SS] == user32_ds() &&
+		  h_gregs[REG_DS] == user32_ds() && h_gregs[REG_ES] == user32_ds();
 #endif
 	if (!ktap_ok(misc_ok, "%s, %s: saved AX = %ld, SP, DF set in flags, user CS/SS",
 		     pn, rn, ax_want)) {

@@ -31,19 +31,33 @@
  *    A fault frame is strict only if its (refused) CS is 0x33.
  *  - i386 DS/ES/FS/GS: the kernel loads each (RPL forced to 3 unless the
  *    selector is null); one the CPU refuses silently becomes 0.
+ *  - On a native i386 kernel (Linux i386, xentry ARCH=i386; kernel32.h)
+ *    the user selectors are 0x73 and 0x7b (GDT entries 14 and 15 where a
+ *    64-bit kernel has 4 and 5: native_sel() moves the cases' selectors),
+ *    and every IRET that faults on the way back to user mode - a refused
+ *    CS or SS, LDT or not - reaches the task as Linux i386's "iret
+ *    exception": SIGILL, si_code ILL_BADSTK, trapno 32, err 0, the frame
+ *    still showing the refused selector at the unchanged IP.
  */
 #define _GNU_SOURCE /* REG_* names in <ucontext.h> */
 #include "ktap.h"
 #include "sys.h"
 #include "child_report.h"
+#include "kernel32.h"
 #include <asm/ldt.h>
 #include <ucontext.h>
 
 #define UC_SIGCONTEXT_SS_ 2
 #define UC_STRICT_ 4
 #define SI_KERNEL_ 0x80
+#define ILL_BADSTK_ 8
+#define TRAP_IRET 32		/* Linux i386's X86_TRAP_IRET */
 #define LDT(i) (((i) << 3) | 7)	/* LDT selector with RPL 3 */
+#ifdef __x86_64__
 #define USER_DS 0x2b
+#else
+#define USER_DS user32_ds()
+#endif
 
 /* The LDT a case may ask for (one layout for every case). */
 enum { L_DATA32, L_CODE32, L_CODE_NP, L_DATA_NP, L_DATA16, L_DATA_RO, L_N };
@@ -204,7 +218,7 @@ static void set_sel(greg_t *g, enum field f, unsigned long v)
 #define REG_SI_ REG_ESI
 #define REG_DI_ REG_EDI
 #define REG_BP_ REG_EBP
-#define USER_CS 0x23
+#define USER_CS user32_cs()
 static const int idx[] = { 0, REG_CS, REG_SS, REG_DS, REG_ES, REG_FS, REG_GS };
 static unsigned long get_sel(greg_t *g, enum field f) { return g[idx[f]] & 0xffff; }
 static void set_sel(greg_t *g, enum field f, unsigned long v) { g[idx[f]] = (greg_t)v; }
@@ -253,6 +267,16 @@ static void fault(int sig, siginfo_t *si, void *ucv)
 	set_sel(g, F_SS, USER_DS);
 }
 
+/* A case's GDT selector as this kernel has it: the user segments are
+ * entries 4 and 5 on a 64-bit kernel, 14 and 15 on a native i386 one. */
+static unsigned int native_sel(unsigned int v)
+{
+	unsigned int idx = v >> 3;
+	if (!native_i386() || (v & 4) || (idx != 4 && idx != 5))
+		return v;
+	return (idx + 10) << 3 | (v & 7);
+}
+
 static int child(void *arg)
 {
 	struct sigaction sa;
@@ -267,6 +291,8 @@ static int child(void *arg)
 	sa.sa_sigaction = fault;
 	sigaction(SIGSEGV, &sa, NULL);
 	sigaction(SIGBUS, &sa, NULL);
+	if (native_i386())	/* Linux i386's IRET faults (see above) */
+		sigaction(SIGILL, &sa, NULL);
 	__asm__ volatile("mov %%cs, %0\n\tmov %%ss, %1\n\tmov %%ds, %2\n\t"
 			 "mov %%es, %3\n\tmov %%fs, %4\n\tmov %%gs, %5"
 			 : "=m"(sh->before[0]), "=m"(sh->before[1]), "=m"(sh->before[2]),
@@ -301,9 +327,10 @@ static void test_frame(void)
 #else
 	ktap_eq(sh->uflags & (UC_SIGCONTEXT_SS_ | UC_STRICT_), 0,
 		"i386 frame: uc_flags has neither UC_SIGCONTEXT_SS nor UC_STRICT_RESTORE_SS");
-	ktap_ok(u[F_CS] == 0x23 && u[F_SS] == USER_DS && u[F_DS] == USER_DS && u[F_ES] == USER_DS,
-		"sigcontext cs 0x23, ss ds es 0x2b (cs %#lx ss %#lx ds %#lx es %#lx)",
-		u[F_CS], u[F_SS], u[F_DS], u[F_ES]);
+	ktap_ok(u[F_CS] == USER_CS && u[F_SS] == USER_DS && u[F_DS] == USER_DS &&
+			u[F_ES] == USER_DS,
+		"sigcontext cs %#x, ss ds es %#x (cs %#lx ss %#lx ds %#lx es %#lx)", USER_CS,
+		USER_DS, u[F_CS], u[F_SS], u[F_DS], u[F_ES]);
 	ktap_ok(u[F_FS] == sh->before[4] && u[F_GS] == sh->before[5],
 		"sigcontext fs %#lx gs %#lx: the task's own (%#x, %#x)", u[F_FS], u[F_GS],
 		sh->before[4], sh->before[5]);
@@ -416,9 +443,9 @@ static const struct scase cases[] = {
 	KEEP(F_DS, 0x7, 0, 0, 0, "DS 0x7 with no LDT: becomes 0"),
 	KEEP(F_DS, 0xfff3, 0, 0, 0, "DS 0xfff3 (past the GDT): becomes 0"),
 	KEEP(F_DS, LDT(L_DATA_NP), 1, 0, 0, "DS = a not-present LDT segment: becomes 0"),
-	KEEP(F_DS, 0x28, 0, 0, USER_DS, "DS 0x28: RPL forced to 3, 0x2b"),
+	KEEP(F_DS, 0x28, 0, 0, 0x2b, "DS %#x: RPL forced to 3, %#x"),
 	KEEP(F_DS, 0, 0, 0, 0, "DS 0: stays 0"),
-	KEEP(F_DS, 0x23, 0, 0, 0x23, "DS 0x23 (the readable user code segment): kept"),
+	KEEP(F_DS, 0x23, 0, 0, 0x23, "DS %#x (the readable user code segment): kept"),
 	KEEP(F_DS, LDT(L_DATA32), 1, 0, LDT(L_DATA32), "DS = an LDT data segment: kept"),
 	KEEP(F_ES, 0x13, 0, 0, 0, "ES 0x13: becomes 0"),
 	KEEP(F_ES, LDT(L_DATA16), 1, 0, LDT(L_DATA16), "ES = a 16-bit LDT data segment: kept"),
@@ -432,30 +459,42 @@ static const struct scase cases[] = {
 
 static void check_case(const struct scase *c)
 {
-	char b[64];
-	int st = run_case(c);
+	char b[64], what[128];
+	struct scase n = *c;	/* the selectors as this kernel has them */
+	n.val = native_sel(c->val);
+	n.after = native_sel(c->after);
+	snprintf(what, sizeof(what), c->what, n.val, n.after);
+	n.what = what;
+	int st = run_case(&n);
 	int ok, fi = c->f - F_CS;
 	if (c->jump) {
-		ok = WIFEXITED(st) && WEXITSTATUS(st) == c->after;
-		ktap_ok(ok, "%s (exit %#x)", c->what, c->after);
+		ok = WIFEXITED(st) && WEXITSTATUS(st) == n.after;
+		ktap_ok(ok, "%s (exit %#x)", n.what, n.after);
 	} else if (c->sig) {
 		unsigned long fsel = c->f == F_CS ? sh->fcs : sh->fss;
-		unsigned want = c->val | 3;
+		unsigned want = n.val | 3;
+		/* Native i386: every refused IRET is the "iret exception". */
+		int wsig = native_i386() ? SIGILL : c->sig;
+		int wcode = native_i386() ? ILL_BADSTK_ : SI_KERNEL_;
+		int wtrap = native_i386() ? TRAP_IRET : c->trapno;
+		int werr = native_i386() ? 0 : c->err;
 		ok = WIFEXITED(st) && WEXITSTATUS(st) == 0 && sh->nfault == 1 &&
-		     sh->fsig == c->sig && sh->fcode == SI_KERNEL_ &&
-		     sh->ftrap == (unsigned long)c->trapno && sh->ferr == (unsigned long)c->err &&
+		     sh->fsig == wsig && sh->fcode == wcode &&
+		     sh->ftrap == (unsigned long)wtrap && sh->ferr == (unsigned long)werr &&
 		     fsel == want && sh->fip == (unsigned long)seg_probe_ret &&
 		     sh->after[0] == USER_CS;
 #ifdef __x86_64__
 		/* The fault frame is strict only if the refused context was 64-bit code. */
 		ok = ok && !!(sh->fflags & UC_STRICT_) == (sh->fcs == 0x33);
 #endif
-		ktap_ok(ok, "%s: %s, SI_KERNEL, trapno %d, err %#x, frame %s %#x", c->what,
-			c->sig == SIGSEGV ? "SIGSEGV" : "SIGBUS", c->trapno, c->err, fname[c->f], want);
+		ktap_ok(ok, "%s: %s, %s, trapno %d, err %#x, frame %s %#x", n.what,
+			wsig == SIGSEGV ? "SIGSEGV" : wsig == SIGBUS ? "SIGBUS" : "SIGILL",
+			wcode == SI_KERNEL_ ? "SI_KERNEL" : "ILL_BADSTK", wtrap, werr,
+			fname[c->f], want);
 	} else {
 		ok = WIFEXITED(st) && WEXITSTATUS(st) == 0 && sh->nfault == 0 &&
-		     sh->after[fi] == c->after;
-		ktap_ok(ok, "%s: %s reads %#x", c->what, fname[c->f], c->after);
+		     sh->after[fi] == n.after;
+		ktap_ok(ok, "%s: %s reads %#x", n.what, fname[c->f], n.after);
 	}
 	if (!ok)
 		ktap_diag("child %s; faults %d (sig %d code %#x trapno %lu err %#lx cs %#lx ss %#lx "

@@ -21,10 +21,16 @@
  *    AC is taken;
  *  - a NULL fpstate pointer is allowed (the FPU is reset: MXCSR 0x1f80);
  *    one to an unmapped page is a bad frame: SIGSEGV.
+ * On a native i386 kernel (Linux i386, xentry ARCH=i386; kernel32.h) the
+ * data segment is 0x7b, there is no 64-bit mode (0x33 is a TLS data
+ * segment), and an IRET that faults on the way back to user mode reaches
+ * the task as Linux i386's "iret exception", SIGILL: so the bad CS and SS
+ * cases, and the CS 0x33 one, end in SIGILL there.
  */
 #define _GNU_SOURCE /* REG_* names in <ucontext.h> */
 #include "ktap.h"
 #include "sys.h"
+#include "kernel32.h"
 #include <sys/mman.h>
 #include <ucontext.h>
 
@@ -200,7 +206,7 @@ static void edit_handler(int sig, siginfo_t *si, void *ucv)
 	greg_t *g = uc->uc_mcontext.gregs;
 	switch (edit) {
 	case E_CS_KERNEL: set_cs(g, 0x10); break;
-	case E_CS_DATA: set_cs(g, 0x2b); break;
+	case E_CS_DATA: set_cs(g, user32_ds()); break;
 	case E_SS_KERNEL: set_ss(g, 0x10); break;
 	case E_SS_NULL: set_ss(g, 0); break;
 	case E_SS_KERNEL_LAX:
@@ -308,11 +314,16 @@ static void test_edits(void)
 		int code;
 		const char *what;
 		int only64;
+		const char *native;	/* native i386: killed by SIGILL instead */
 	} cases[] = {
-		{ E_CS_KERNEL, SIGSEGV, 0, "saved CS 0x10 (kernel code): SIGSEGV", 0 },
-		{ E_CS_DATA, SIGSEGV, 0, "saved CS 0x2b (data segment): SIGSEGV", 0 },
-		{ E_SS_KERNEL, SIGSEGV, 0, "saved SS 0x10 (kernel data): SIGSEGV", 0 },
-		{ E_SS_NULL, SIGSEGV, 0, "saved SS 0: SIGSEGV", 0 },
+		{ E_CS_KERNEL, SIGSEGV, 0, "saved CS 0x10 (kernel code): SIGSEGV", 0,
+		  "saved CS 0x10 (RPL 3: 0x13, no user segment): the IRET faults, SIGILL" },
+		{ E_CS_DATA, SIGSEGV, 0, "saved CS 0x2b (data segment): SIGSEGV", 0,
+		  "saved CS 0x7b (data segment): the IRET faults, SIGILL" },
+		{ E_SS_KERNEL, SIGSEGV, 0, "saved SS 0x10 (kernel data): SIGSEGV", 0,
+		  "saved SS 0x10 (RPL 3: 0x13, no user segment): the IRET faults, SIGILL" },
+		{ E_SS_NULL, SIGSEGV, 0, "saved SS 0: SIGSEGV", 0,
+		  "saved SS 0: the IRET faults, SIGILL" },
 		{ E_SS_KERNEL_LAX, 0, 0, "SS 0x10 without UC_STRICT_RESTORE_SS: replaced by 0x2b", 1 },
 		{ E_SS_NULL_LAX, 0, 0, "SS 0 without UC_STRICT_RESTORE_SS: replaced by 0x2b", 1 },
 		{ E_IOPL, SIGSEGV, 0, "IOPL 3 in saved flags is dropped: cli still faults", 0 },
@@ -322,7 +333,8 @@ static void test_edits(void)
 		{ E_FP_NULL, 0, 0, "fpstate NULL: FPU reset (MXCSR 0x1f80), task goes on", 0 },
 		{ E_FP_BAD, SIGSEGV, 0, "fpstate on an unmapped page: SIGSEGV", 0 },
 		{ E_OTHER_MODE, 0, 99, ABI_BITS == 64 ? "saved CS 0x23: 32-bit code runs"
-						     : "saved CS 0x33: 64-bit code runs", 0 },
+						     : "saved CS 0x33: 64-bit code runs", 0,
+		  "saved CS 0x33 (a TLS data segment, no 64-bit mode): the IRET faults, SIGILL" },
 		{ E_RIP_47, 0, 42, "RIP 1<<47: SIGSEGV (SI_KERNEL) at that RIP", 1 },
 		{ E_RIP_63, 0, 42, "RIP 1<<63: SIGSEGV (SI_KERNEL) at that RIP", 1 },
 	};
@@ -330,7 +342,9 @@ static void test_edits(void)
 		if (cases[i].only64 && ABI_BITS != 64)
 			continue;
 		int st = run_in_child(edit_child, (void *)(long)cases[i].e);
-		if (cases[i].sig)
+		if (cases[i].native && native_i386())
+			expect_sig(st, SIGILL, "%s", cases[i].native);
+		else if (cases[i].sig)
 			expect_sig(st, cases[i].sig, "%s", cases[i].what);
 		else
 			expect_exit(st, cases[i].code, "%s", cases[i].what);

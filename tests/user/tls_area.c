@@ -10,6 +10,9 @@
  *  - slots are entries 12-14; 11, 15, 0 and -2 are EINVAL; a static i386
  *    glibc program already holds 12 (%gs = 0x63, base = the TCB, whose
  *    first word points to itself), a 64-bit one none;
+ *  - on a native i386 kernel (Linux i386, xentry ARCH=i386) the slots are
+ *    entries 6-8 instead (glibc's %gs = 0x33), with 5 and 9 the EINVAL
+ *    neighbours: T0 below is the first slot (kernel32.h);
  *  - entry_number -1 allocates the lowest empty slot and writes its number
  *    back; with none left: ESRCH (-3); a failed write-back is EFAULT and
  *    takes no slot;
@@ -28,8 +31,13 @@
  */
 #include "seg_util.h" /* first: it defines _GNU_SOURCE */
 #include "ktap.h"
+#include "kernel32.h"
 
-#define FIRST (ABI_BITS == 64 ? 12 : 13) /* the first slot glibc left free */
+/* The three slots: 12-14, or 6-8 on a native i386 kernel (set by main). */
+static unsigned int T0 = 12;
+#define T1 (T0 + 1)
+#define T2 (T0 + 2)
+#define FIRST (ABI_BITS == 64 ? T0 : T1) /* the first slot glibc left free */
 #define TLS_SEL(idx) ((unsigned int)(idx) << 3 | 3)
 
 /* int $0x80 from 64-bit passes 32-bit pointers: keep these below 4 GiB. */
@@ -71,30 +79,32 @@ static int unchanged_poison(void)
 static void start_cases(void)
 {
 #ifdef __x86_64__
-	ktap_ok(is_empty_slot(12) && is_empty_slot(13) && is_empty_slot(14),
+	ktap_ok(is_empty_slot(T0) && is_empty_slot(T1) && is_empty_slot(T2),
 		"a 64-bit program starts with slots 12-14 empty");
 	ktap_ok(SC(205, &u) == -ENOSYS && SC(211, &u) == -ENOSYS,
 		"x86-64 syscalls 205/211 (set/get_thread_area) are ENOSYS");
 #else
 	unsigned int gs, tcb;
 	__asm__ volatile("mov %%gs, %0\n\tmovl %%gs:0, %1" : "=r"(gs), "=r"(tcb));
-	ktap_ok((gs & 0xffff) == 0x63 && get_ud(12) == 0 && u.base_addr == tcb &&
+	ktap_ok((gs & 0xffff) == TLS_SEL(T0) && get_ud(T0) == 0 && u.base_addr == tcb &&
 			u.limit == 0xfffff && ud_flags(&u) == (UD_32BIT | UD_PAGES | UD_AVL),
-		"glibc holds slot 12: %%gs = 0x63, base = its TCB, 4 GiB, flags 0x51");
-	ktap_ok(is_empty_slot(13) && is_empty_slot(14), "slots 13 and 14 start empty");
+		"glibc holds slot %u: %%gs = %#x, base = its TCB, 4 GiB, flags 0x51", T0,
+		TLS_SEL(T0));
+	ktap_ok(is_empty_slot(T1) && is_empty_slot(T2), "slots %u and %u start empty", T1, T2);
 #endif
 	ktap_ok(is_empty_slot(FIRST),
 		"an empty slot reads back whole: base 0, limit 0, flags 0x28 (read_exec_only, not present)");
-	static const uint32_t bad[] = { 11, 15, 0, 0xffffffff };
+	const uint32_t bad[] = { T0 - 1, T2 + 1, 0, 0xffffffff };
 	int ok = 1;
 	for (int i = 0; i < 4; i++)
 		ok &= get_ud(bad[i]) == -EINVAL && unchanged_poison();
-	ktap_ok(ok, "get_thread_area of entry 11, 15, 0, -1: EINVAL, nothing written");
+	ktap_ok(ok, "get_thread_area of entry %u, %u, 0, -1: EINVAL, nothing written", bad[0],
+		bad[1]);
 	ok = 1;
 	for (int i = 0; i < 3; i++)
 		ok &= set_ud(bad[i], 0x1000, 0xfff, UD_32BIT) == -EINVAL;
 	ok &= set_ud(0xfffffffe, 0x1000, 0xfff, UD_32BIT) == -EINVAL;
-	ktap_ok(ok, "set_thread_area of entry 11, 15, 0, -2: EINVAL");
+	ktap_ok(ok, "set_thread_area of entry %u, %u, 0, -2: EINVAL", bad[0], bad[1]);
 }
 
 static void refusal_cases(void)
@@ -148,18 +158,18 @@ static void alloc_cases(void)
 		"LSL/LAR of selector %#x see the slot (limit 0xabcde, access %#x)", TLS_SEL(FIRST),
 		(unsigned int)(seg_encode(&want, 0) >> 32) & 0x00f0ff00);
 
-	ktap_ok(set_ud(14, 0x1000, 0xfff, UD_32BIT | UD_LM) == 0 && get_ud(14) == 0 &&
+	ktap_ok(set_ud(T2, 0x1000, 0xfff, UD_32BIT | UD_LM) == 0 && get_ud(T2) == 0 &&
 			ud_flags(&u) == UD_32BIT && u.base_addr == 0x1000,
 		"lm=1 is accepted and ignored: reads back as a 32-bit segment, lm 0");
-	ktap_ok(set_ud(14, 0, 0, 0) == 0 && is_empty_slot(14) && !lar_of(TLS_SEL(14), &ar),
+	ktap_ok(set_ud(T2, 0, 0, 0) == 0 && is_empty_slot(T2) && !lar_of(TLS_SEL(T2), &ar),
 		"an all-zero user_desc clears a slot (LAR fails on it)");
-	ok = set_ud(14, 0x1000, 0xfff, UD_32BIT) == 0 && !is_empty_slot(14);
-	ktap_ok(ok && set_ud(14, 0, 0, UD_EMPTY) == 0 && is_empty_slot(14),
+	ok = set_ud(T2, 0x1000, 0xfff, UD_32BIT) == 0 && !is_empty_slot(T2);
+	ktap_ok(ok && set_ud(T2, 0, 0, UD_EMPTY) == 0 && is_empty_slot(T2),
 		"an LDT_empty user_desc clears a slot");
-	ok = set_ud(14, 0x1000, 0xfff, UD_32BIT) == 0 && set_ud(14, 0, 0, UD_EMPTY | UD_LM) == 0 &&
-	     is_empty_slot(14);
-	ok &= set_ud(14, 0x1000, 0xfff, UD_32BIT) == 0 && set_ud(14, 0, 0, UD_LM) == 0 &&
-	      is_empty_slot(14);
+	ok = set_ud(T2, 0x1000, 0xfff, UD_32BIT) == 0 && set_ud(T2, 0, 0, UD_EMPTY | UD_LM) == 0 &&
+	     is_empty_slot(T2);
+	ok &= set_ud(T2, 0x1000, 0xfff, UD_32BIT) == 0 && set_ud(T2, 0, 0, UD_LM) == 0 &&
+	      is_empty_slot(T2);
 	ktap_ok(ok, "lm=1 does not stop either clear");
 	ok = set_ud(-1, 0, 0, 0) == 0 && u.entry_number == FIRST + 1 && is_empty_slot(FIRST + 1);
 	ktap_ok(ok && set_ud(-1, 0, 0, UD_EMPTY) == 0 && u.entry_number == FIRST + 1,
@@ -169,8 +179,8 @@ static void alloc_cases(void)
 	long r;
 	while ((r = set_ud(-1, 0x2000, 0xfff, UD_32BIT)) == 0 && got < 5)
 		got++;
-	ktap_ok(got == 14 - FIRST && r == -ESRCH && u.entry_number == 0xffffffff,
-		"entry -1 fills the %d free slots, then ESRCH", 14 - FIRST);
+	ktap_ok(got == T2 - FIRST && r == -ESRCH && u.entry_number == 0xffffffff,
+		"entry -1 fills the %d free slots, then ESRCH", T2 - FIRST);
 	ktap_eq(set_ud(-1, 0, 0, 0), -ESRCH, "with all slots full even a clearing entry -1 is ESRCH");
 }
 
@@ -187,14 +197,14 @@ static unsigned long fs_word(void)
 static long fs_child(void *unused)
 {
 	long bits = 0;
-	unsigned int sel = TLS_SEL(14), fs;
-	if (set_ud(14, (uint32_t)(uintptr_t)&word_a, 0xfffff, UD_32BIT | UD_PAGES) != 0)
+	unsigned int sel = TLS_SEL(T2), fs;
+	if (set_ud(T2, (uint32_t)(uintptr_t)&word_a, 0xfffff, UD_32BIT | UD_PAGES) != 0)
 		return -1;
 	__asm__ volatile("mov %0, %%fs" : : "r"(sel) : "memory");
 	bits |= fs_word() == word_a;
-	set_ud(14, (uint32_t)(uintptr_t)&word_b, 0xfffff, UD_32BIT | UD_PAGES);
+	set_ud(T2, (uint32_t)(uintptr_t)&word_b, 0xfffff, UD_32BIT | UD_PAGES);
 	bits |= (fs_word() == word_b) << 1;
-	set_ud(14, 0, 0, UD_EMPTY);
+	set_ud(T2, 0, 0, UD_EMPTY);
 	__asm__ volatile("mov %%fs, %0" : "=r"(fs));
 	bits |= ((fs & 0xffff) == 0) << 2;
 	return bits;
@@ -206,7 +216,7 @@ static void fs_cases(void)
 	int ran = in_child(fs_child, NULL, &r) && r.sig == 0;
 	if (!ran)
 		seg_rec_diag(ktap_diag, &r);
-	ktap_ok(ran && (r.val & 1), "%%fs = %#x reads the slot's base at %%fs:0", TLS_SEL(14));
+	ktap_ok(ran && (r.val & 1), "%%fs = %#x reads the slot's base at %%fs:0", TLS_SEL(T2));
 	ktap_ok(ran && (r.val & 2), "rewriting the slot %%fs holds moves %%fs:0 to the new base at once");
 	ktap_ok(ran && (r.val & 4), "clearing the slot %%fs holds leaves %%fs = 0");
 }
@@ -234,11 +244,11 @@ static int exec_child(void *unused)
 /* In the exec'd program: only what its own start-up set is there. */
 static int exec_main(void)
 {
-	int ok = is_empty_slot(13) && is_empty_slot(14);
+	int ok = is_empty_slot(T1) && is_empty_slot(T2);
 #ifdef __x86_64__
-	ok &= is_empty_slot(12);
+	ok &= is_empty_slot(T0);
 #else
-	ok &= get_ud(12) == 0 && ud_flags(&u) == (UD_32BIT | UD_PAGES | UD_AVL);
+	ok &= get_ud(T0) == 0 && ud_flags(&u) == (UD_32BIT | UD_PAGES | UD_AVL);
 #endif
 	return ok ? 42 : 43;
 }
@@ -261,6 +271,7 @@ static void fork_exec_cases(void)
 
 int main(int argc, char **argv)
 {
+	T0 = tls_slot_min();
 	if (argc == 2 && !strcmp(argv[1], "--exec-tls"))
 		return exec_main();
 	self = argv[0];

@@ -17,7 +17,9 @@
  *
  * Expected choice: env XENTRY_EXPECT_VDSO (sysenter|syscall|int80) if set,
  * else by CPUID vendor (Intel/Centaur/Zhaoxin: sysenter; AMD/Hygon:
- * syscall), as Linux decides on 64-bit kernels.  Real Intel CPUs refuse
+ * syscall), as Linux decides on 64-bit kernels; on a native i386 kernel
+ * sysenter whatever the vendor (legacy mode has it everywhere, and Linux
+ * i386 never uses SYSCALL; vdso_expect.h).  Real Intel CPUs refuse
  * compat SYSCALL and AMD refuses SYSENTER in long mode, but TCG runs both,
  * so only the bytes can show a wrong choice.
  */

@@ -15,7 +15,8 @@
  * - R8-R15, visible after a far jump to the 64-bit code segment 0x33:
  *   int $0x80 keeps them all; after a fast entry Linux returns them zeroed
  *   (and R11 may hold EFLAGS from SYSRETL), so each must be its old value,
- *   zero, or (R11) an EFLAGS image - never anything else.
+ *   zero, or (R11) an EFLAGS image - never anything else.  A native i386
+ *   kernel has no 64-bit mode (0x33 is a TLS slot there): SKIP.
  * - All six arguments arrive: mmap2(hint, 4096, PROT_READ|PROT_WRITE,
  *   MAP_PRIVATE|MAP_FIXED, fd, 1) must place exactly the file's second
  *   page at the hint.  On the SYSCALL path argument 2 travels in EBP and
@@ -29,6 +30,7 @@
 #include "ktap.h"
 #include "sys.h"
 #include "vdso_expect.h"
+#include "kernel32.h"
 #include <cpuid.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -304,8 +306,13 @@ int main(void)
 	check_regs("int $0x80", regs_via_int80, F_TESTED);
 	check_regs("int $0x80", regs_via_int80, 0);
 
-	check_r64("vDSO", r64_via_call, 0);
-	check_r64("int $0x80", r64_via_int80, 1);
+	if (has_long_mode()) {
+		check_r64("vDSO", r64_via_call, 0);
+		check_r64("int $0x80", r64_via_int80, 1);
+	} else {
+		ktap_skip(NO_LONG_MODE, "vDSO: r8-r15 preserved or zeroed (r11 may hold EFLAGS)");
+		ktap_skip(NO_LONG_MODE, "int $0x80: r8-r15 preserved");
+	}
 
 	/* A 3-page file: page k filled with 'A' + k. */
 	snprintf(g_path, sizeof(g_path), "/tmp/vdso_regs.%d", (int)getpid());

@@ -21,8 +21,11 @@ def fmt_num(v):
 
 
 def find_run(runs, column, abi, cpu, forced=False):
+    """The run of a column that fills rows of ABI abi (64, 32, or i386: the
+    native i386 kernel) on a CPU model, with the vDSO forced to int $0x80
+    or not."""
     for r in runs:
-        if r.column != column or r.abi != abi or r.cpu != cpu:
+        if r.column != column or r.row_abi != abi or r.cpu != cpu:
             continue
         is_forced = r.vdso_expected == "int80"
         if forced != is_forced:
@@ -57,9 +60,16 @@ def row_label(row):
     return path
 
 
+def shown_rows(rows, opts):
+    """rows without the native i386 ones under --no-i386."""
+    return [r for r in rows if r[0] != "i386" or not opts.no_i386]
+
+
 def main_table(runs, columns, opts, rows=ROWS):
-    """Markdown lines: one row per path, one column per kernel."""
+    """Markdown lines: one row per path, one column per kernel.  A native
+    i386 row's columns are the i386 kernels (its ratio: to Linux i386)."""
     base = LINUX_OFF
+    rows = shown_rows(rows, opts)
     head = "| path | ABI | CPU | " + " | ".join(columns) + " |"
     sep = "|---|---|---|" + "---:|" * len(columns)
     lines = [head, sep]
@@ -89,7 +99,7 @@ def headline_table(runs, columns, opts):
     names = {LINUX_OFF: "Linux 6.1 mitigations=off", LINUX_DEFAULT: "Linux 6.1 default"}
     heads = [names[c] for c in linux] + [c if i == 0 else c.split()[-1] for i, c in enumerate(xen)]
     lines = ["| path | " + " | ".join(heads) + " |", "|---|" + "---:|" * len(heads)]
-    for row, label in HEADLINE:
+    for row, label in [(r, lb) for r, lb in HEADLINE if shown_rows([r], opts)]:
         ref, _ = cell_value(runs, LINUX_OFF, row, opts) if LINUX_OFF in columns else (None, "")
         cells = []
         for i, c in enumerate(linux + xen):
@@ -106,13 +116,16 @@ def headline_table(runs, columns, opts):
 def boot_table(runs, columns):
     lines = ["| kernel | TSC at the program's first instruction | wall time to its first "
              "output line | wall time of the whole run |", "|---|---:|---:|---:|"]
-    for c in columns:
-        r = next((r for r in runs if r.column == c and r.ok), None)
-        if not r:
-            continue
-        tsc = r.info.get("first_insn_tsc", "?")
-        fl = f"{r.first_line_wall:.2f} s" if r.first_line_wall is not None else "?"
-        lines.append(f"| {c} (bench.{r.abi}, {r.cpu}) | {tsc} | {fl} | {r.wall:.2f} s |")
+    for arch in ("x86_64", "i386"):
+        for c in columns:
+            r = next((r for r in runs if r.column == c and r.arch == arch and r.ok), None)
+            if not r:
+                continue
+            tsc = r.info.get("first_insn_tsc", "?")
+            fl = f"{r.first_line_wall:.2f} s" if r.first_line_wall is not None else "?"
+            kernel = f"{c}, i386 kernel" if arch == "i386" else c
+            lines.append(f"| {kernel} (bench.{r.abi}, {r.cpu}) | {tsc} | {fl} "
+                         f"| {r.wall:.2f} s |")
     return lines
 
 
@@ -197,11 +210,13 @@ def qemu_version():
         return "QEMU (version unknown)"
 
 
-def linux_version():
-    if os.environ.get("XRUN_LINUX_KERNEL"):
-        return os.environ["XRUN_LINUX_KERNEL"]
+def linux_version(arch="x86_64"):
+    env, sub = (("XRUN_LINUX_I386_KERNEL", "linux-i386") if arch == "i386" else
+                ("XRUN_LINUX_KERNEL", "linux"))
+    if os.environ.get(env):
+        return os.environ[env]
     try:
-        with open(os.path.join(BUILD, "linux", "version")) as f:
+        with open(os.path.join(BUILD, sub, "version")) as f:
             return f.read().strip()
     except OSError:
         return "unknown"
@@ -220,6 +235,9 @@ def report(opts, runs, columns, na_variants, total_wall, outdir, extra_md=()):
           f"{qemu_version()}, {mode}.", ""]
     if not opts.no_linux:
         md += [f"Linux: Debian's `{linux_version()}`, booted by `tools/xrun --linux`.", ""]
+        if not opts.no_i386:
+            md += [f"Linux i386 (the rows of ABI i386): Debian's `{linux_version('i386')}`, "
+                   "booted by `tools/xrun --linux --arch i386`.", ""]
     md += [f"Each figure is the median over {opts.batches} batches of {opts.iterations} "
            f"calls, in {unit_text} per call, the cost of an empty loop subtracted: the "
            "trapping instruction plus everything until the next user instruction "
@@ -259,9 +277,19 @@ def report(opts, runs, columns, na_variants, total_wall, outdir, extra_md=()):
            "what they cost in time only a cycle count (`--kvm`, on real hardware) shows.",
            "- Columns: Linux with `mitigations=off` (the reference), Linux with its "
            "default mitigations, then one per xentry exit variant (`make kernel VARIANT=...`, "
-           "docs/performance.md)."]
-    for v, why in na_variants.items():
-        md.append(f"- `xentry {v}`: n/a, `make kernel VARIANT={v}` failed: {why}")
+           "docs/performance.md).",
+           "- ABI 32: the i386 program on the 64-bit kernels (compat: Debian's amd64 "
+           "kernel, xentry's x86-64 kernel).  ABI i386: the same program on the native "
+           "i386 kernels, in the same columns - Debian's `linux-image-686-pae` (the "
+           "ratio is to it with `mitigations=off`) and xentry's `make kernel ARCH=i386 "
+           "VARIANT=...` (docs/i386.md); each such row is right below its compat twin.  "
+           "Natively the vDSO enters by SYSENTER on either vendor, hence no SYSCALL rows; "
+           "its int $0x80 rows force it with `vdso32=int80` on xentry and "
+           "`clearcpuid=11` (SEP) on Linux."]
+    for key, why in na_variants.items():
+        v, arch = (key[len("i386-"):], "ARCH=i386 ") if key.startswith("i386-") else (key, "")
+        md.append(f"- `xentry {v}`{' (i386 kernel)' if arch else ''}: n/a, "
+                  f"`make kernel {arch}VARIANT={v}` failed: {why}")
     warns = [f"{r.name}: {w}" for r in runs for w in r.warnings]
     failed = [r for r in runs if not r.ok]
     for r in failed:

@@ -10,19 +10,23 @@ import sys
 import threading
 import time
 
-from .common import (BUILD, LINUX_DEFAULT, LINUX_INT80, LINUX_OFF, REPO, XRUN, host_vendor,
-                     log, make)
+from .common import (BUILD, LINUX_DEFAULT, LINUX_I386_INT80, LINUX_INT80, LINUX_OFF, REPO,
+                     VDSO_PATHS, XRUN, host_vendor, log, make)
 
 # -- configurations and runs -------------------------------------------------
 
 class Run:
-    """One boot: a kernel (xentry variant or Linux) running one bench binary."""
+    """One boot: a kernel (xentry variant or Linux) running one bench binary.
+    arch "i386": the native i386 kernel of the column (xentry ARCH=i386,
+    Linux 686-pae) running bench.32; paths: only these (all if empty)."""
 
     def __init__(self, kernel, column, abi, cpu, append=(), vdso_expected=None, image=None,
-                 column_append=()):
+                 column_append=(), arch="x86_64", paths=()):
         self.kernel = kernel            # "xentry" or "linux"
         self.column = column            # table column: "xentry check", "Linux default", ...
         self.abi = abi                  # "64" or "32"
+        self.arch = arch                # the kernel's: "x86_64" or "i386"
+        self.paths = list(paths)
         self.cpu = cpu                  # xrun --cpu
         self.column_append = list(column_append)  # boot options of the column
         self.append = list(append)      # boot options of this configuration
@@ -41,17 +45,26 @@ class Run:
         self.warnings = []
 
     @property
+    def row_abi(self):
+        """The ABI column of the rows this run fills: 64, 32 (compat), i386."""
+        return "i386" if self.arch == "i386" else self.abi
+
+    @property
     def name(self):
         extra = " " + " ".join(self.append) if self.append else ""
-        return f"{self.column} bench.{self.abi} --cpu {self.cpu}{extra}"
+        kernel = " (i386 kernel)" if self.arch == "i386" else ""
+        return f"{self.column}{kernel} bench.{self.abi} --cpu {self.cpu}{extra}"
 
     @property
     def slug(self):
-        s = "-".join([self.column, self.abi, self.cpu] + self.append)
+        s = "-".join([self.column] + (["i386"] if self.arch == "i386" else []) +
+                     [self.abi, self.cpu] + self.append)
         return re.sub(r"[^A-Za-z0-9_.-]+", "_", s).strip("_")
 
     def command(self, opts, bindir):
         cmd = [XRUN, "--timeout", str(opts.timeout), "--cpu", self.cpu]
+        if self.arch != "x86_64":
+            cmd += ["--arch", self.arch]
         cmd += ["--kvm"] if opts.kvm else ["--icount"]
         for a in self.column_append + self.append:
             cmd += ["--append", a]
@@ -59,7 +72,7 @@ class Run:
             cmd.append("--linux")
         else:
             cmd += ["--kernel", self.image]
-        prog_args = ["-n", str(opts.iterations), "-b", str(opts.batches)]
+        prog_args = ["-n", str(opts.iterations), "-b", str(opts.batches)] + self.paths
         return cmd + ["--", os.path.join(bindir, f"bench.{self.abi}")] + prog_args
 
     def execute(self, opts, bindir):
@@ -112,9 +125,20 @@ class Run:
 
 def plan(opts, images):
     """Every run: Linux per mitigation setting (the long runs, first), then
-    xentry per variant."""
+    xentry per variant; each on the 64-bit kernel and, unless --no-i386,
+    on the native i386 one (images["i386-VARIANT"])."""
     cpus = ["host"] if opts.kvm else ["intel", "amd"]
     runs = []
+
+    def configs_i386(kernel, column, image=None, extra=()):
+        # bench.32 with the vDSO's default entry (SYSENTER on either
+        # vendor, natively), then forced to int $0x80 for the vDSO rows.
+        common = dict(image=image, column_append=extra, arch="i386")
+        cpu = cpus[0]
+        force = "vdso32=int80" if kernel == "xentry" else LINUX_I386_INT80
+        runs.append(Run(kernel, column, "32", cpu, (), "sysenter", **common))
+        runs.append(Run(kernel, column, "32", cpu, [force], "int80", paths=VDSO_PATHS,
+                        **common))
 
     def configs(kernel, column, image=None, extra=()):
         common = dict(image=image, column_append=extra)
@@ -133,18 +157,25 @@ def plan(opts, images):
         # Linux first: its runs are the long ones.
         configs("linux", LINUX_OFF, extra=["mitigations=off"])
         configs("linux", LINUX_DEFAULT)
+        if not opts.no_i386:
+            configs_i386("linux", LINUX_OFF, extra=["mitigations=off"])
+            configs_i386("linux", LINUX_DEFAULT)
     for v in opts.variants:
         if images.get(v):
             configs("xentry", f"xentry {v}", image=images[v])
+    for v in [] if opts.no_i386 else opts.variants:
+        if images.get(f"i386-{v}"):
+            configs_i386("xentry", f"xentry {v}", image=images[f"i386-{v}"])
     return runs
 
 
 # -- building ----------------------------------------------------------------
 
 def build(opts, outdir):
-    """The bench binaries and one xentry image per variant.
+    """The bench binaries and one xentry image per variant, and per variant
+    an i386 one (unless --no-i386), keyed "i386-VARIANT".
 
-    Returns (bindir, {variant: image or None}, {variant: why it is n/a}).
+    Returns (bindir, {key: image or None}, {key: why it is n/a}).
     """
     bindir = os.path.join(outdir, "bin")
     rc, text = make(["-C", os.path.join(REPO, "tests", "bench"), f"OUT={bindir}"])
@@ -159,29 +190,37 @@ def build(opts, outdir):
     kbuild = os.path.abspath(opts.build_dir) if opts.build_dir else BUILD
     os.makedirs(kbuild, exist_ok=True)
     where = [f"BUILD={kbuild}"] if opts.build_dir else []
-    for v in opts.variants:
+    builds = [("x86_64", v) for v in opts.variants]
+    if not opts.no_i386 and not opts.busybox_only:
+        builds += [("i386", v) for v in opts.variants]
+    for arch, v in builds:
+        key, sub = (v, v) if arch == "x86_64" else (f"i386-{v}", f"i386-{v}")
+        what = f"VARIANT={v}" if arch == "x86_64" else f"ARCH=i386 VARIANT={v}"
         t0 = time.monotonic()
         # Under xrun's build lock: no xrun may copy build/xentry.bin while
         # this make rewrites it, and we copy exactly the image we built.
         with open(os.path.join(kbuild, ".xrun.lock"), "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            rc, text = make(["-C", REPO, "kernel", f"VARIANT={v}"] + where)
-            image = os.path.join(kdir, f"xentry-{v}.bin")
+            rc, text = make(["-C", REPO, "kernel", f"ARCH={arch}", f"VARIANT={v}"] + where)
+            image = os.path.join(kdir, f"xentry-{key}.bin")
             if rc == 0:
-                shutil.copyfile(os.path.join(kbuild, v, "xentry.bin"), image)
+                shutil.copyfile(os.path.join(kbuild, sub, "xentry.bin"), image)
         if rc == 0:
-            images[v] = image
-            log(f"built xentry VARIANT={v} ({time.monotonic() - t0:.1f} s)")
+            images[key] = image
+            log(f"built xentry {what} ({time.monotonic() - t0:.1f} s)")
         else:
-            images[v] = None
+            images[key] = None
             lines = [x for x in text.splitlines() if x.strip()]
-            why[v] = lines[-1] if lines else f"make exited with {rc}"
-            log(f"VARIANT={v}: n/a (make kernel VARIANT={v} failed: {why[v]})")
+            why[key] = lines[-1] if lines else f"make exited with {rc}"
+            log(f"{what}: n/a (make kernel {what} failed: {why[key]})")
     if opts.build_dir:
         return bindir, images, why
-    # Leave build/xentry.bin as a plain `make kernel` would (the default
-    # variant), not as the last variant built.
+    # Leave build/xentry.bin and build/xentry-i386.bin as a plain `make
+    # kernel [ARCH=i386]` would (the default variant), not as the last
+    # variant built.
     with open(os.path.join(BUILD, ".xrun.lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
+        if any(arch == "i386" for arch, _ in builds):
+            make(["-C", REPO, "kernel", "ARCH=i386"])
         make(["-C", REPO, "kernel"])
     return bindir, images, why

@@ -11,6 +11,8 @@ TOOLS = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
 REPO = os.path.dirname(TOOLS)
 BUILD = os.path.join(REPO, "build")
 KERNEL = os.path.join(BUILD, "xentry.bin")
+# make kernel ARCH=i386 copies the native i386 kernel here (docs/i386.md).
+KERNEL_I386 = os.path.join(BUILD, "xentry-i386.bin")
 RUN_ROOT = os.path.join(BUILD, "run")
 
 EXIT_INFRA = 125          # "the run failed", as git bisect run / env(1) use it

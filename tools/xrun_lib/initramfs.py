@@ -33,6 +33,62 @@ def root_program(a):
     return a.program if os.path.lexists(inside) else None
 
 
+def _inside_root(root, path, hops=40):
+    """PATH (absolute, in the guest) as a host file under root, following
+    symlinks the way the guest would (an absolute target stays inside
+    root); None if it does not resolve."""
+    parts = [x for x in path.split("/") if x]
+    cur = ""
+    while parts:
+        name = parts.pop(0)
+        if name == "..":
+            cur = os.path.dirname(cur)
+            continue
+        if name == ".":
+            continue
+        host = os.path.join(root, cur.lstrip("/"), name)
+        if os.path.islink(host):
+            hops -= 1
+            if hops < 0:
+                return None
+            target = os.readlink(host)
+            parts = [x for x in target.split("/") if x] + parts
+            if target.startswith("/"):
+                cur = ""
+            continue
+        cur = cur + "/" + name
+    host = os.path.join(root, cur.lstrip("/"))
+    return host if os.path.isfile(host) else None
+
+
+EM_X86_64 = 62
+
+
+def check_program_arch(a):
+    """Refuse, before booting, a 64-bit PROGRAM for the i386 kernel: it
+    could only fail inside the guest (execve gives ENOEXEC, and pid 1
+    failing to start is a boot failure), which says less.  The kernel's
+    own loader picks the ABI by e_machine alone (elf_reject.c), so that is
+    what is checked.  Scripts and other files are left to the kernel."""
+    if a.arch != "i386":
+        return
+    inside = root_program(a)
+    path = _inside_root(a.root, inside) if inside else a.program
+    if not path:
+        return
+    try:
+        with open(path, "rb") as f:
+            head = f.read(20)
+    except OSError:
+        return
+    if head[:4] != b"\x7fELF" or len(head) < 20:
+        return
+    order = "little" if head[5] != 2 else "big"
+    if int.from_bytes(head[18:20], order) == EM_X86_64:
+        raise Failure("ERROR", f"{a.program} is a 64-bit (x86-64) program: the i386 "
+                               "kernel (--arch i386) runs only i386 programs")
+
+
 def add_tree(arc, root):
     """Every entry under root, as it is: directories with their modes,
     regular files (hard links become copies), symlinks with their targets

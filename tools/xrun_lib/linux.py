@@ -20,7 +20,8 @@ from xrun_lib.machine import QBOOT, QEMU, accel_and_cpu
 
 # -- Linux in the same VMM (--linux) -----------------------------------------
 #
-# Debian's stock kernel (linux-image-amd64) boots from its bzImage through
+# Debian's stock kernel (linux-image-amd64; with --arch i386
+# linux-image-686-pae, the same machine) boots from its bzImage through
 # qboot, with the same machine, memory, CPU model, accelerator and
 # initramfs layout as xentry, plus our own init at /xrun-init
 # (rdinit=/xrun-init).  That init runs the program with init.argv and
@@ -223,8 +224,10 @@ def run_linux_qemu(a, rundir):
 
 
 def run_on_linux(a):
-    kernel = linux_kernel(a.linux_series)
-    init = linux_init()
+    # --arch i386: Debian's 32-bit kernel and an i386 init (the same QEMU).
+    arch = getattr(a, "arch", "x86_64")
+    kernel = linux_kernel(a.linux_series, arch)
+    init = linux_init(arch)
     os.makedirs(RUN_ROOT, exist_ok=True)
     rundir = tempfile.mkdtemp(prefix=os.path.basename(a.program) + ".linux.", dir=RUN_ROOT)
     try:

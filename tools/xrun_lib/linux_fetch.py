@@ -1,6 +1,7 @@
 """Debian's stock kernel for --linux: fetched with apt-get download on
 first use and cached as build/linux/vmlinuz (build/linux-X.Y/ for
---linux-series X.Y), or $XRUN_LINUX_KERNEL."""
+--linux-series X.Y, build/linux-i386/ for --arch i386), or
+$XRUN_LINUX_KERNEL."""
 
 import os
 import re
@@ -13,18 +14,50 @@ from xrun_lib.common import BUILD, Failure, build_lock, log
 
 LINUX_DIR = os.path.join(BUILD, "linux")     # build/linux-X.Y for --linux-series X.Y
 LINUX_META_PACKAGE = "linux-image-amd64"
+# --linux --arch i386: Debian's 32-bit kernel (PAE, so NX, as the i386
+# xentry), an i386 package of the same release.
+LINUX_I386_DIR = os.path.join(BUILD, "linux-i386")
+LINUX_I386_META_PACKAGE = "linux-image-686-pae"
 
 
-def apt_download(package, where, state):
+class I386Apt:
+    """apt-get options for i386 packages without touching the host's apt
+    configuration: a private architecture list, package lists and cache in
+    a directory of ours (the host's sources and keys as they are).  The
+    host need not have i386 as a foreign architecture; `update` fetches
+    the i386 package lists once into that directory."""
+
+    def __init__(self, where):
+        self.where = where
+        self.opts = ["-o", "APT::Architecture=i386", "-o", "APT::Architectures=i386",
+                     "-o", f"Dir::State::Lists={where}/lists",
+                     "-o", f"Dir::Cache={where}/cache",
+                     "-o", f"Dir::State::status={where}/status"]
+
+    def update(self):
+        for d in ("lists/partial", "cache/archives/partial"):
+            os.makedirs(os.path.join(self.where, d), exist_ok=True)
+        open(os.path.join(self.where, "status"), "a").close()
+        p = subprocess.run(["apt-get", "-q"] + self.opts + ["update"],
+                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT)
+        if p.returncode != 0:
+            raise Failure("BUILD-FAILURE", "apt-get update for the i386 package lists failed "
+                          "(no network?)", p.stdout.decode(errors="replace").splitlines())
+
+
+def apt_download(package, where, state, apt_opts=()):
     """apt-get download PACKAGE into WHERE; returns the .deb's path.
 
     apt-get needs package lists: when it finds no candidate and we are
     root, run apt-get update once (state remembers) and try again.
+    apt_opts: extra apt-get options (I386Apt's, which has its own lists).
     """
     name = package.split("=", 1)[0]
 
     def attempt():
-        return subprocess.run(["apt-get", "-q", "download", package], cwd=where,
+        return subprocess.run(["apt-get", "-q"] + list(apt_opts) + ["download", package],
+                              cwd=where,
                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT)
     p = attempt()
@@ -86,18 +119,26 @@ def extract_boot_files(deb, dest):
     return found
 
 
-def linux_kernel(series=None):
+def linux_kernel(series=None, arch="x86_64"):
     """The bzImage to boot: $XRUN_LINUX_KERNEL, or build/linux/vmlinuz,
     fetched on first use from Debian's linux-image-amd64 (whose only job
     is to depend on the current versioned image package).  With a series
     (--linux-series 6.12): build/linux-6.12/vmlinuz from the meta-package
-    linux-image-6.12-amd64, the same way."""
-    override = os.environ.get("XRUN_LINUX_KERNEL")
+    linux-image-6.12-amd64, the same way.  With arch i386:
+    build/linux-i386/vmlinuz from linux-image-686-pae, through I386Apt
+    ($XRUN_LINUX_I386_KERNEL overrides it)."""
+    i386 = arch == "i386"
+    env = "XRUN_LINUX_I386_KERNEL" if i386 else "XRUN_LINUX_KERNEL"
+    override = os.environ.get(env)
     if override:
         if not os.path.isfile(override):
-            raise Failure("ERROR", f"XRUN_LINUX_KERNEL={override}: no such file")
+            raise Failure("ERROR", f"{env}={override}: no such file")
         return os.path.abspath(override)
-    if series:
+    if i386 and series:
+        raise Failure("ERROR", "--linux-series names an amd64 kernel series; not with --arch i386")
+    if i386:
+        where, meta_package = LINUX_I386_DIR, LINUX_I386_META_PACKAGE
+    elif series:
         where, meta_package = f"{LINUX_DIR}-{series}", f"linux-image-{series}-amd64"
     else:
         where, meta_package = LINUX_DIR, LINUX_META_PACKAGE
@@ -112,14 +153,18 @@ def linux_kernel(series=None):
             # apt's _apt user must be able to write here, or apt warns
             # that it downloads "unsandboxed".
             os.chmod(debs, 0o777)
-            state = {}
-            meta = apt_download(meta_package, debs, state)
+            state, opts = {}, ()
+            if i386:
+                apt = I386Apt(os.path.join(debs, "apt"))
+                apt.update()
+                state["updated"], opts = True, apt.opts
+            meta = apt_download(meta_package, debs, state, opts)
             meta_version = deb_field(meta, "Version")
             image = re.split(r"[ ,(|]", deb_field(meta, "Depends"), 1)[0]
             if not image.startswith("linux-image-"):
                 raise Failure("BUILD-FAILURE", f"{meta_package} depends on {image!r}, "
                                                "not on a linux-image-* package")
-            deb = apt_download(image, debs, state)
+            deb = apt_download(image, debs, state, opts)
             version = deb_field(deb, "Version")
             found = extract_boot_files(deb, where)
             if "config" in found:

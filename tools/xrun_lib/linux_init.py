@@ -1,12 +1,12 @@
 """pid 1 of a --linux run: its C source, compiled once per version into
-build/linux/."""
+build/linux/ (x86-64) or build/linux-i386/ (-m32, for --arch i386)."""
 
 import hashlib
 import os
 import subprocess
 
 from xrun_lib.common import Failure, build_lock
-from xrun_lib.linux_fetch import LINUX_DIR
+from xrun_lib.linux_fetch import LINUX_DIR, LINUX_I386_DIR
 
 # pid 1 of a --linux run.  Compiled (static, glibc) into build/linux/ by
 # linux_init(); the file name carries a hash of this text, so an edit here
@@ -30,10 +30,15 @@ XRUN_INIT_SOURCE = r"""
 /* The TSC at our first instruction (the linker's entry point is
  * xrun_init_entry); registers are zeroed again for glibc's _start. */
 unsigned long long first_tsc;
+#ifdef __x86_64__
+#define FIRST_TSC "first_tsc(%rip)"
+#else
+#define FIRST_TSC "first_tsc"
+#endif
 __asm__(".text\n.globl xrun_init_entry\nxrun_init_entry:\n"
 	"	rdtsc\n"
-	"	mov %eax, first_tsc(%rip)\n"
-	"	mov %edx, first_tsc+4(%rip)\n"
+	"	mov %eax, " FIRST_TSC "\n"
+	"	mov %edx, 4+" FIRST_TSC "\n"
 	"	xor %eax, %eax\n"
 	"	xor %edx, %edx\n"
 	"	jmp _start\n");
@@ -148,18 +153,22 @@ int main(void)
 """
 
 
-def linux_init():
-    """Build (once per version of XRUN_INIT_SOURCE) the static init."""
+def linux_init(arch="x86_64"):
+    """Build (once per version of XRUN_INIT_SOURCE) the static init: an
+    x86-64 one, or with arch i386 an i386 one (-m32) for Debian's 32-bit
+    kernel, which cannot run 64-bit code."""
     src = XRUN_INIT_SOURCE.encode()
-    exe = os.path.join(LINUX_DIR, "xrun-init-" + hashlib.sha256(src).hexdigest()[:12])
+    where = LINUX_I386_DIR if arch == "i386" else LINUX_DIR
+    mflag = "-m32" if arch == "i386" else "-m64"
+    exe = os.path.join(where, "xrun-init-" + hashlib.sha256(src).hexdigest()[:12])
     with build_lock("linux"):
         if os.path.isfile(exe):
             return exe
-        os.makedirs(LINUX_DIR, exist_ok=True)
-        c = os.path.join(LINUX_DIR, "xrun-init.c")
+        os.makedirs(where, exist_ok=True)
+        c = os.path.join(where, "xrun-init.c")
         with open(c, "wb") as f:
             f.write(src)
-        p = subprocess.run(["gcc", "-static", "-O2", "-Wall", "-Wl,-e,xrun_init_entry",
+        p = subprocess.run(["gcc", mflag, "-static", "-O2", "-Wall", "-Wl,-e,xrun_init_entry",
                             "-o", exe + ".tmp", c], stdin=subprocess.DEVNULL,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         if p.returncode != 0:

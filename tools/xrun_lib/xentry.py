@@ -12,8 +12,8 @@ import subprocess
 import tempfile
 import time
 
-from xrun_lib.common import (BUILD, KERNEL, MARKER_GRACE_S, REPO, RUN_ROOT, Failure,
-                             klog_tail, log, stop, wait_status_to_exit)
+from xrun_lib.common import (BUILD, KERNEL, KERNEL_I386, MARKER_GRACE_S, REPO, RUN_ROOT,
+                             Failure, klog_tail, log, stop, wait_status_to_exit)
 from xrun_lib.initramfs import make_initramfs
 from xrun_lib.machine import QBOOT, QEMU, accel_and_cpu
 
@@ -34,16 +34,42 @@ def clean_make_env():
     return env
 
 
-def build_kernel():
-    """make -C REPO -s kernel, serialized between concurrent xruns."""
+def make_kernel_args(a):
+    """The make arguments that build the image kernel_image(a) names."""
+    args = ["kernel"]
+    if a.arch != "x86_64":
+        args.append(f"ARCH={a.arch}")
+    if a.variant:
+        args.append(f"VARIANT={a.variant}")
+    return args
+
+
+def kernel_image(a):
+    """The image to boot: --kernel FILE; else --variant NAME's build
+    directory (build/NAME, or build/i386-NAME for --arch i386); else the
+    last one make kernel built for the architecture (build/xentry.bin,
+    build/xentry-i386.bin)."""
+    if a.kernel:
+        return a.kernel
+    if a.variant:
+        sub = a.variant if a.arch == "x86_64" else f"{a.arch}-{a.variant}"
+        return os.path.join(BUILD, sub, "xentry.bin")
+    return KERNEL if a.arch == "x86_64" else KERNEL_I386
+
+
+def build_kernel(a):
+    """make -C REPO -s kernel [ARCH=..] [VARIANT=..], serialized between
+    concurrent xruns."""
     os.makedirs(RUN_ROOT, exist_ok=True)
+    margs = make_kernel_args(a)
     with open(os.path.join(BUILD, ".xrun.lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        p = subprocess.run(["make", "-C", REPO, "-s", "kernel"], env=clean_make_env(),
+        p = subprocess.run(["make", "-C", REPO, "-s"] + margs, env=clean_make_env(),
                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT)
     if p.returncode != 0:
-        raise Failure("BUILD-FAILURE", f"make -C {REPO} kernel failed (status {p.returncode})",
+        raise Failure("BUILD-FAILURE",
+                      f"make -C {REPO} {' '.join(margs)} failed (status {p.returncode})",
                       p.stdout.decode(errors="replace").splitlines())
 
 
@@ -204,12 +230,12 @@ def run_qemu(a, rundir):
 
 def run_on_xentry(a):
     if not a.no_build and not a.kernel:
-        build_kernel()
+        build_kernel(a)
     os.makedirs(RUN_ROOT, exist_ok=True)
     # Unique per invocation so that parallel xruns never share files.
     rundir = tempfile.mkdtemp(prefix=os.path.basename(a.program) + ".", dir=RUN_ROOT)
     try:
-        copy_kernel(rundir, a.kernel or KERNEL)
+        copy_kernel(rundir, kernel_image(a))
         make_initramfs(a, os.path.join(rundir, "initramfs.cpio"))
         return run_qemu(a, rundir)
     finally:

@@ -79,6 +79,10 @@ _Static_assert(offsetof(struct xentry_exit_stats, sysretl) == STATS_SYSRETL, "st
 /* A 32-bit fast return: SYSRETL to compat mode. */
 #define fast32_exits exit_stats.sysretl
 #else
+_Static_assert(offsetof(struct xentry_exit_stats, sysexit) == STATS_SYSEXIT, "stats");
+_Static_assert(offsetof(struct xentry_exit_stats, refused[XENTRY_REFUSE_INT80]) ==
+	       STATS_REFUSED_INT80, "stats");
+_Static_assert(TASK_SIZE_32 == TASK_SIZE_32_VAL, "TASK_SIZE_32");
 /* A 32-bit fast return: SYSEXIT, on the i386 kernel. */
 #define fast32_exits exit_stats.sysexit
 #endif
@@ -180,6 +184,16 @@ static __noinline void syscall_exit_work(struct pt_regs *regs)
 		exit_to_user_mode(regs);
 }
 
+#if defined(XENTRY_VARIANT_ASM) && defined(CONFIG_X86_32)
+/* The i386 asm variant's int $0x80, after its own dispatch found work
+ * (asm_variant_32.h): the same ending as do_int80_syscall_32's. */
+void syscall_exit_work_32(struct pt_regs *regs)
+{
+	syscall_exit_work(regs);
+	exit_stats.refused[XENTRY_REFUSE_INT80]++;
+}
+#endif
+
 /*
  * May this 32-bit fast syscall return by the fast instruction?  Both kinds
  * load fixed selectors and a register for EIP, and leave ECX, EDX (and
@@ -216,9 +230,11 @@ static __always_inline int fast32_refusal(const struct pt_regs *regs, unsigned l
  * The exit decision, in the variant this kernel was built with
  * (docs/performance.md):
  *  - check: every return runs the predicate above (Linux since 6.7);
- *  - flag:  the entry set t->fast_ok, and every code path that rewrites
- *           user registers called force_iret(), which re-validates and
- *           clears it; the exit tests one flag (Brian Gerst's 2015 idea);
+ *  - flag:  the entry cleared t->iret_forced, and every code path that
+ *           rewrites user registers called force_iret(), which
+ *           re-validates and sets it; the exit tests one flag (Brian
+ *           Gerst's 2015 idea).  The flag is part of t->syscall_work, so
+ *           the work test the exit makes anyway is that test too;
  *  - cfast: as check, but when no work ran the return trusts what the
  *           entry instruction made true and tests only the flags
  *           (do_syscall_64 and do_fast_syscall_32).
@@ -226,7 +242,7 @@ static __always_inline int fast32_refusal(const struct pt_regs *regs, unsigned l
 #ifdef XENTRY_VARIANT_FLAG
 static __always_inline int exit_refusal_flag(void)
 {
-	return current->fast_ok ? -1 : XENTRY_REFUSE_FLAG_CLEARED;
+	return current->iret_forced ? XENTRY_REFUSE_FLAG_CLEARED : -1;
 }
 #define exit_refusal64(regs) exit_refusal_flag()
 #define exit_refusal32(regs) exit_refusal_flag()
@@ -304,6 +320,12 @@ static __always_inline bool common_case(unsigned long nr, unsigned long nr_sysca
 void do_int80_syscall_32(struct pt_regs *regs)
 {
 	unsigned long nr = (u32)regs->orig_ax;
+#ifdef XENTRY_VARIANT_FLAG
+	/* Only fast entries reset the flag, and force_iret() (an exec, a
+	 * signal) sets it: in a task that only ever uses int $0x80 it would
+	 * send every call down the general path. */
+	current->iret_forced = false;
+#endif
 	if (common_case(nr, IA32_NR_syscalls))
 		regs = syscall_return(ia32_sys_call_table[nr](regs));
 	else
@@ -339,14 +361,22 @@ bool do_fast_syscall_32(struct pt_regs *regs)
 	unsigned long arg6;
 	regs->ip = vdso32_current_landing_pad;
 	/* The vDSO pushed the user's EBP (argument 6) last, so it is the
-	 * word at the user stack pointer (below 4 GiB: the user half). */
-	if (unlikely(!get_user_u32(&arg6, (const u32 __user *)(regs->sp & 0xffffffffUL))))
+	 * word at the user stack pointer.  On the 64-bit kernel any 32-bit
+	 * address is in the user half; on i386 the top GiB is the kernel's,
+	 * and a user ESP there must not make us read kernel memory as
+	 * argument 6 (Linux's get_user checks the range too). */
+	unsigned long usp = regs->sp & 0xffffffffUL;
+#ifdef CONFIG_X86_32
+	if (unlikely(usp > TASK_SIZE_32 - 4))
+		return fast_syscall_bad_stack(regs);
+#endif
+	if (unlikely(!get_user_u32(&arg6, (const u32 __user *)usp)))
 		return fast_syscall_bad_stack(regs);
 	regs->bp = arg6;
 #ifdef XENTRY_VARIANT_FLAG
 	/* IP is the landing pad and CS/SS are what the prologue pushed; only
 	 * the user's flags can still forbid SYSRETL. */
-	current->fast_ok = !(regs->flags & (X86_EFLAGS_TF | X86_EFLAGS_RF | X86_EFLAGS_VM));
+	current->iret_forced = !!(regs->flags & (X86_EFLAGS_TF | X86_EFLAGS_RF | X86_EFLAGS_VM));
 #endif
 	unsigned long nr = (u32)regs->orig_ax;
 	if (!common_case(nr, IA32_NR_syscalls)) {
@@ -369,6 +399,10 @@ bool do_fast_syscall_32(struct pt_regs *regs)
 		return true;
 	}
 	return syscall_exit_slow_32();	/* all the checks, out of line */
+#elif defined(XENTRY_VARIANT_FLAG)
+	/* syscall_work, just found zero, holds iret_forced. */
+	fast32_exits++;
+	return true;
 #else
 	return fast32_allowed(regs);
 #endif
@@ -453,7 +487,7 @@ bool do_syscall_64(struct pt_regs *regs, unsigned long nr)
 	/* SYSCALL made the rest true.  RF too, as the check variant: SYSRET
 	 * cannot restore it (and two bits compile to a test-and-set, where
 	 * TF alone took a four-instruction bit extraction). */
-	current->fast_ok = !(regs->flags & (X86_EFLAGS_TF | X86_EFLAGS_RF));
+	current->iret_forced = !!(regs->flags & (X86_EFLAGS_TF | X86_EFLAGS_RF));
 #endif
 	if (!common_case(nr, X64_NR_syscalls)) {
 		syscall_64_general(regs, nr);
@@ -479,6 +513,10 @@ bool do_syscall_64(struct pt_regs *regs, unsigned long nr)
 		return true;
 	}
 	return syscall_exit_slow_64();	/* all the checks, out of line */
+#elif defined(XENTRY_VARIANT_FLAG)
+	/* syscall_work, just found zero, holds iret_forced. */
+	exit_stats.sysretq++;
+	return true;
 #else
 	return sysret64_allowed(regs);
 #endif
@@ -493,7 +531,7 @@ bool do_syscall_64(struct pt_regs *regs, unsigned long nr)
  * the check variant makes on every return. */
 void force_iret(struct task *t)
 {
-	if (!t->fast_ok)
+	if (t->iret_forced)
 		return;
 	struct pt_regs *regs = t->regs;
 #ifdef CONFIG_X86_64
@@ -502,7 +540,7 @@ void force_iret(struct task *t)
 #else
 	int why = fast32_refusal(regs, landing_pad(t->mm));
 #endif
-	t->fast_ok = why < 0;
+	t->iret_forced = why >= 0;
 }
 #endif
 

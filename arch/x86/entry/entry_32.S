@@ -1,6 +1,6 @@
 /*
  * The native i386 kernel's entries (docs/i386.md): int $0x80, SYSENTER,
- * exceptions and IRQs, and the two ways back to user mode.  As on 64-bit,
+ * and the ways back to user mode (exceptions and IRQs: interrupt_32.S).  As on 64-bit,
  * each entry only builds a struct pt_regs (Linux's i386 layout,
  * asm/ptrace.h) and calls one C function; the system-call landings are the
  * very ones the 64-bit kernel's compat entries call (common.c).
@@ -15,45 +15,8 @@
 #include <asm/smap.h>
 #include <asm/ptrace.h>
 
-/* Push gs .. bx below (orig_ax, ip, cs, flags[, sp, ss]); \ax is what goes
- * into the ax slot (-ENOSYS for a system call). */
-.macro SAVE_REGS ax=%eax
-	pushl	%gs
-	pushl	%fs
-	pushl	%es
-	pushl	%ds
-	pushl	\ax
-	pushl	%ebp
-	pushl	%edi
-	pushl	%esi
-	pushl	%edx
-	pushl	%ecx
-	pushl	%ebx
-.endm
-
-/* %ds/%es <- USER_DS; clobbers %edx (already saved). */
-.macro LOAD_KERNEL_SEGS
-	movl	$USER_DS, %edx
-	movl	%edx, %ds
-	movl	%edx, %es
-.endm
-
-/*
- * Pop a saved data selector.  A selector that the CPU refuses here (an LDT
- * entry changed since the frame was written) is replaced by null and the
- * pop retried, as Linux does: the task gets a null segment, not a kernel
- * fault.  The fixup runs with %esp at the saved word again.
- */
-.macro POP_SEG seg
-98:	popl	\seg
-	.pushsection .text.fixup, "ax"
-99:	movl	$0, (%esp)
-	jmp	98b
-	.popsection
-	.pushsection __ex_table, "a"
-	.long 98b, 99b
-	.popsection
-.endm
+#include "calling_32.h"
+#include "asm_variant_32.h"
 
 	.text
 /*
@@ -64,15 +27,32 @@
  */
 	.globl entry_INT80_32
 entry_INT80_32:
+	testl	$X86_EFLAGS_VM_VAL, 8(%esp)	/* flags: ip, cs, flags */
+	jnz	int80_from_vm86
 	CLAC
 	cld
 	pushl	%eax				/* pt_regs->orig_ax */
 	SAVE_REGS ax=$-ENOSYS_VAL
 	LOAD_KERNEL_SEGS
+	ASM_FAST_INT80 .Lint80_c
+.Lint80_c:
 	pushl	%esp
 	call	do_int80_syscall_32
 	addl	$4, %esp
 	jmp	return_to_user_iret
+
+/*
+ * Virtual-8086 mode with IOPL 3, which real CPUs never give a ring-3 task
+ * but QEMU's TCG does (its IRET loads VM and IOPL from a ring-3 frame):
+ * the CPU pushed four more selectors, so the frame is not a pt_regs at
+ * t->regs.  Handled as the #GP a vm86 `int` without IOPL 3 raises (error
+ * code: IDT vector 0x80), which do_interrupt() turns back into a 32-bit
+ * task with a SIGSEGV (traps.c leave_vm86).
+ */
+int80_from_vm86:
+	pushl	$(0x80 << 3 | 2)
+	pushl	$13
+	jmp	common_interrupt
 
 /*
  * entry_SYSENTER_32 - SYSENTER through the vDSO's `mov %esp,%ebp;
@@ -113,6 +93,8 @@ entry_SYSENTER_32:
 entry_SYSENTER_32_end:
 	cld
 	LOAD_KERNEL_SEGS
+	ASM_FAST_SYSENTER .Lsysenter_c
+.Lsysenter_c:
 	pushl	%esp
 	call	do_fast_syscall_32
 	addl	$4, %esp
@@ -154,6 +136,9 @@ sysexit_to_user:
  */
 	.globl return_to_user_iret
 return_to_user_iret:
+	testb	$4, PTREGS_SS(%esp)		/* an LDT stack segment */
+	jnz	iret_via_espfix
+.Lrestore_user:
 	popl	%ebx
 	popl	%ecx
 	popl	%edx
@@ -170,7 +155,38 @@ return_to_user_iret:
 iret_to_user:
 	iret
 
-/* Back to kernel mode: the CPU pops no SP/SS for the same privilege. */
+/*
+ * espfix, as Linux i386: an IRET to a 16-bit stack segment (an LDT can
+ * hold one) loads only SP, and ESP's bits 16-31 would keep the kernel
+ * stack's - an address leak, and a corrupt ESP for the user.  So the
+ * restore runs on GDT_ESPFIX_SS, whose base is set so that an ESP made of
+ * the user's high half and the kernel's low half addresses this very
+ * frame; whatever the IRET leaves in ESP's high half is then the user's.
+ * An exception on that stack goes back to the flat one first
+ * (common_interrupt).  DS is still USER_DS here.
+ */
+iret_via_espfix:
+	movl	%esp, %edx
+	movl	PTREGS_SP(%esp), %eax
+	movw	%dx, %ax			/* user high half, kernel low half */
+	subl	%eax, %edx			/* the base; its low half is 0 */
+	shrl	$16, %edx
+	movb	%dl, gdt + GDT_ESPFIX_SS + 4	/* base bits 16-23 */
+	movb	%dh, gdt + GDT_ESPFIX_SS + 7	/* base bits 24-31 */
+	pushl	$GDT_ESPFIX_SS
+	pushl	%eax
+	lss	(%esp), %esp
+	jmp	.Lrestore_user
+
+/*
+ * Back to kernel mode: the CPU pops no SP/SS for the same privilege.
+ * FS and GS are left as they are: the kernel never changes them, and the
+ * saved copy may be a selector that no longer loads (another thread
+ * changed the LDT entry), which would fault here again on every return
+ * of the fault's own handler.  DS/ES always load: USER_DS, or the user's
+ * own at the few instructions of an entry or exit where they are live.
+ */
+	.globl return_to_kernel_iret
 return_to_kernel_iret:
 	popl	%ebx
 	popl	%ecx
@@ -181,108 +197,7 @@ return_to_kernel_iret:
 	popl	%eax
 	POP_SEG	%ds
 	POP_SEG	%es
-	POP_SEG	%fs
-	POP_SEG	%gs
-	addl	$4, %esp
+	addl	$12, %esp			/* fs, gs, orig_ax */
 	iret
 
-/*
- * Exceptions and IRQs (vectors 0-47).  The CPU pushed (SS, ESP if from
- * user mode,) EFLAGS, CS, EIP and for some exceptions an error code, on
- * TSS.esp0 from user mode, else on the current stack.  The stub makes the
- * frame uniform - error code or -1 in the orig_ax slot - and pushes the
- * vector, which sits where the gs slot goes until common_interrupt has
- * read it.
- */
-.macro IDT_STUB vec, has_error
-	.p2align 4
-idt_stub_\vec:
-	.if \has_error == 0
-	pushl	$-1
-	.endif
-	pushl	$\vec
-	jmp	common_interrupt
-.endm
-
-	.p2align 4
-common_interrupt:
-	CLAC					/* the user may have left AC set */
-	cld
-	pushl	%fs
-	pushl	%es
-	pushl	%ds
-	pushl	%eax
-	pushl	%ebp
-	pushl	%edi
-	pushl	%esi
-	pushl	%edx
-	pushl	%ecx
-	pushl	%ebx
-	movl	%gs, %ecx			/* zero-extends */
-	movl	PTREGS_GS(%esp), %eax		/* the vector */
-	movl	%ecx, PTREGS_GS(%esp)
-	LOAD_KERNEL_SEGS
-	/* A refused IRET or SYSENTER's entry stack: entry_stack_fixup gives
-	 * back (frame, vector) in eax:edx (-freg-struct-return). */
-	pushl	%eax
-	pushl	%esp
-	addl	$4, (%esp)			/* the frame, above the vector */
-	call	entry_stack_fixup
-	movl	%eax, %esp
-	pushl	%edx
-	pushl	%eax
-	call	do_interrupt
-	addl	$8, %esp
-	testl	$X86_EFLAGS_VM_VAL, PTREGS_FLAGS(%esp)
-	jnz	return_to_user_iret
-	testb	$3, PTREGS_CS(%esp)
-	jnz	return_to_user_iret
-	jmp	return_to_kernel_iret
-
-	.irp vec, 0,1,2,3,4,5,6,7,9,15,16,18,19,20,22,23,24,25,26,27,28,31
-	IDT_STUB \vec, 0
-	.endr
-	.irp vec, 8,10,11,12,13,14,17,21,29,30
-	IDT_STUB \vec, 1
-	.endr
-	.irp vec, 32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47
-	IDT_STUB \vec, 0
-	.endr
-
-	.section .rodata
-	.globl idt_stub_table
-	.p2align 2
-idt_stub_table:
-	.irp vec, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47
-	.long idt_stub_\vec
-	.endr
-	.text
-
-/*
- * __switch_to_asm(&prev->ksp, next->ksp): the callee-saved registers go on
- * the old stack, its esp into prev->ksp; then the same in reverse for next.
- */
-	.globl __switch_to_asm
-__switch_to_asm:
-	movl	4(%esp), %eax
-	movl	8(%esp), %edx
-	pushl	%ebp
-	pushl	%ebx
-	pushl	%esi
-	pushl	%edi
-	movl	%esp, (%eax)
-	movl	%edx, %esp
-	popl	%edi
-	popl	%esi
-	popl	%ebx
-	popl	%ebp
-	ret
-
-/* A new task's first switch "returns" here, with its pt_regs on top. */
-	.globl ret_from_fork_asm
-ret_from_fork_asm:
-	pushl	%esp
-	call	ret_from_fork
-	addl	$4, %esp
-	jmp	return_to_user_iret
 	.section .note.GNU-stack,"",@progbits

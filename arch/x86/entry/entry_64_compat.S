@@ -55,6 +55,24 @@
 .endm
 #endif
 
+/*
+ * SYSRETL, for both fast entries (Linux has done so for SYSENTER callers
+ * since 4.1: cheaper than SYSEXIT, and Intel accepts SYSRETL to compat
+ * mode).  It loads EIP from ECX and EFLAGS from R11 and nothing else, so
+ * those two are clobbered - the landing pad restores ECX, and R11 is
+ * invisible to 32-bit code.  R8-R10 and R12-R15 come back as they were.
+ * A macro, expanded after each entry's C call: a jump to one shared copy
+ * was the one instruction SYSENTER's path had above 100.
+ */
+.macro SYSRETL_TO_USER
+	POP_REGS
+	movl	PTREGS_IP - PTREGS_ORIG_AX(%rsp), %ecx
+	movl	PTREGS_FLAGS - PTREGS_ORIG_AX(%rsp), %r11d
+	movl	PTREGS_SP - PTREGS_ORIG_AX(%rsp), %esp
+	swapgs
+	sysretl
+.endm
+
 	.text
 /*
  * entry_INT80_compat - `int $0x80`, from a 32-bit task or a 64-bit one
@@ -128,7 +146,7 @@ entry_SYSENTER_compat_end:
 	call	do_fast_syscall_32
 	testb	%al, %al
 	jz	return_to_user_iret
-	jmp	sysretl_to_user
+	SYSRETL_TO_USER
 
 /*
  * entry_SYSCALL_compat - SYSCALL from a 32-bit task (AMD; Intel raises
@@ -175,20 +193,6 @@ entry_SYSCALL_compat:
 	call	do_fast_syscall_32
 	testb	%al, %al
 	jz	return_to_user_iret
-	/* fall through */
-
-/*
- * SYSRETL, for both fast entries (Linux has done so for SYSENTER callers
- * since 4.1: cheaper than SYSEXIT, and Intel accepts SYSRETL to compat
- * mode).  It loads EIP from ECX and EFLAGS from R11 and nothing else, so
- * those two are clobbered - the landing pad restores ECX, and R11 is
- * invisible to 32-bit code.  R8-R10 and R12-R15 come back as they were.
- */
-sysretl_to_user:
-	POP_REGS
-	movl	PTREGS_IP - PTREGS_ORIG_AX(%rsp), %ecx
-	movl	PTREGS_FLAGS - PTREGS_ORIG_AX(%rsp), %r11d
-	movl	PTREGS_SP - PTREGS_ORIG_AX(%rsp), %esp
-	swapgs
-	sysretl
+sysretl_to_user:			/* the asm variant's fast path too */
+	SYSRETL_TO_USER
 	.section .note.GNU-stack,"",@progbits

@@ -38,5 +38,5 @@ void espfix_init(void)
 	}
 	for (int i = 0; i < 4; i++)
 		pdpt[i] = __pa(pd) | PTE_P | PTE_W;
-	kernel_pml4[(ESPFIX_BASE >> 39) & 511] = __pa(pdpt) | PTE_P | PTE_W;
+	kernel_pgd[(ESPFIX_BASE >> 39) & 511] = __pa(pdpt) | PTE_P | PTE_W;
 }

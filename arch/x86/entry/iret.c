@@ -93,11 +93,18 @@ struct entry_fixup entry_stack_fixup(struct pt_regs *regs, unsigned long vector)
 		 * same here, whatever the CPU said. */
 		if (regs->ip == (unsigned long)iret_to_user_espfix)
 			vector = 13, u.orig_ax = 0;
+#else
+		/* Linux i386 reports every refused IRET as its "iret
+		 * exception", a SIGILL (traps.c), whatever the CPU said. */
+		vector = VECTOR_IRET_FAULT, u.orig_ax = 0;
 #endif
 		*top = u;
 		return (struct entry_fixup){ top, vector };
 	}
+	/* memmove: on i386 a frame from virtual-8086 mode (which QEMU's TCG
+	 * lets a ring-3 IRET enter) has four more words above it, so it
+	 * lies 16 bytes below top, overlapping it. */
 	if (regs != top)
-		*top = *regs;
+		memmove(top, regs, sizeof(*top));
 	return (struct entry_fixup){ top, vector };
 }

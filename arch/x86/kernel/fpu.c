@@ -45,6 +45,14 @@ u32 fpu_user_size = 512;
  * an XSAVE header saying "all components in their init state". */
 static u8 init_image[4096] __aligned(64);
 
+/* The 64-bit kernel saves the long-mode image (64-bit FPU IP and DP); the
+ * i386 kernel, whose programs are all 32-bit, the legacy one. */
+#ifdef CONFIG_X86_64
+#define FX_SUFFIX "64"
+#else
+#define FX_SUFFIX ""
+#endif
+
 static inline void xsetbv(u32 reg, u64 val)
 {
 	asm volatile("xsetbv" : : "c"(reg), "a"((u32)val), "d"((u32)(val >> 32)));
@@ -53,9 +61,9 @@ static inline void xsetbv(u32 reg, u64 val)
 void fpu_save_live(u8 *buf)
 {
 	if (fpu_xsave)
-		asm volatile("xsave64 (%0)" : : "r"(buf), "a"(-1), "d"(-1) : "memory");
+		asm volatile("xsave" FX_SUFFIX " (%0)" : : "r"(buf), "a"(-1), "d"(-1) : "memory");
 	else
-		asm volatile("fxsave64 (%0)" : : "r"(buf) : "memory");
+		asm volatile("fxsave" FX_SUFFIX " (%0)" : : "r"(buf) : "memory");
 }
 
 /* buf must be one the CPU accepts: a task's image, the init image, or a
@@ -63,9 +71,9 @@ void fpu_save_live(u8 *buf)
 void fpu_restore_live(const u8 *buf)
 {
 	if (fpu_xsave)
-		asm volatile("xrstor64 (%0)" : : "r"(buf), "a"(-1), "d"(-1) : "memory");
+		asm volatile("xrstor" FX_SUFFIX " (%0)" : : "r"(buf), "a"(-1), "d"(-1) : "memory");
 	else
-		asm volatile("fxrstor64 (%0)" : : "r"(buf) : "memory");
+		asm volatile("fxrstor" FX_SUFFIX " (%0)" : : "r"(buf) : "memory");
 }
 
 static u32 cpu_mxcsr_mask;
@@ -75,7 +83,7 @@ u32 mxcsr_mask(void)
 {
 	if (!cpu_mxcsr_mask) {
 		static u8 img[512] __aligned(16);
-		asm volatile("fxsave64 %0" : "=m"(img));
+		asm volatile("fxsave" FX_SUFFIX " %0" : "=m"(img));
 		memcpy(&cpu_mxcsr_mask, img + 28, 4);
 		if (!cpu_mxcsr_mask)
 			cpu_mxcsr_mask = 0xffbf;	/* the architectural default */
@@ -87,10 +95,13 @@ void fpu_cpu_init(void)
 {
 	u32 a, b, c, d, max;
 	cpuid(0, 0, &max, &b, &c, &d);
+#ifdef CONFIG_X86_64
+	/* RDFSBASE and friends exist only in 64-bit mode. */
 	if (boot_cpu.feat_7_ebx & 1) {
 		write_cr4(read_cr4() | X86_CR4_FSGSBASE);
 		cpu_fsgsbase = true;
 	}
+#endif
 	if ((boot_cpu.feat_1_ecx & (1u << 26)) && max >= 0xd) {
 		cpuid(0xd, 0, &a, &b, &c, &d);
 		u64 mask = (((u64)d << 32) | a) & XFEATURES_WANTED;

@@ -1,9 +1,9 @@
 /*
  * The FPU state in the formats user space sees: the fp area of signal
- * frames (both ABIs) and ptrace's NT_X86_XSTATE.  Everything that comes
- * back from user space is checked here the way XRSTOR would check it, so
- * the XRSTOR that loads it can never fault in the kernel.  docs/fpu.md
- * draws the layouts.
+ * frames (both ABIs), the i386 FSAVE view (signal frames, ptrace) and
+ * ptrace's NT_X86_XSTATE.  Everything that comes back from user space is
+ * checked here the way XRSTOR would check it, so the XRSTOR that loads it
+ * can never fault in the kernel.  docs/fpu.md draws the layouts.
  */
 #include <xentry/kernel.h>
 #include <xentry/sched.h>
@@ -11,8 +11,93 @@
 #include <asm/x86.h>
 #include <asm/fpu.h>
 
-void fxsave_to_fsave(const u8 *fx, u8 *fs, u16 cs, u16 ds);
-void fsave_to_fxsave(const u8 *fs, u8 *fx);
+/*
+ * The FSAVE view of an FXSAVE image (i386 user_i387_struct, 108 bytes).
+ * FXSAVE keeps one "in use" bit per register; FSAVE wants the full 2-bit
+ * tag of each physical register (SDM vol. 1, 8.1.7): empty (3), or, for a
+ * register in use, zero (1), special (2: NaN, infinity, denormal,
+ * unnormal) or valid (0), read off the value itself.  The 16-bit fields
+ * are stored with 0xffff above them, as FSAVE does; the selectors are not
+ * kept by FXSAVE in 64-bit mode, so the task's CS and DS stand in.  The
+ * i386 kernel's FXSAVE (32-bit format) keeps them, with the opcode: its
+ * view takes all three from the image, as Linux i386's convert_from_fxsr.
+ */
+void fxsave_to_fsave(const u8 *fx, u8 *fs, u16 cs, u16 ds)
+{
+	u16 fsw;
+	u32 w;
+	memset(fs, 0, 108);
+	memcpy(&fsw, fx + 2, 2);
+	w = *(const u16 *)(fx + 0) | 0xffff0000u;
+	memcpy(fs + 0, &w, 4);
+	w = fsw | 0xffff0000u;
+	memcpy(fs + 4, &w, 4);
+	unsigned top = (fsw >> 11) & 7;
+	u32 tags = 0xffff0000u;
+	for (unsigned phys = 0; phys < 8; phys++) {
+		u32 tag = 3;
+		if (fx[4] & (1u << phys)) {
+			const u8 *st = fx + 32 + 16 * ((phys - top) & 7);	/* ST(i) */
+			u16 exp = (st[8] | (st[9] << 8)) & 0x7fff;
+			u64 mant;
+			memcpy(&mant, st, 8);
+			if (exp == 0x7fff)
+				tag = 2;
+			else if (exp == 0)
+				tag = mant ? 2 : 1;
+			else
+				tag = (mant >> 63) ? 0 : 2;	/* no integer bit: unnormal */
+		}
+		tags |= tag << (2 * phys);
+	}
+	memcpy(fs + 8, &tags, 4);
+	memcpy(fs + 12, fx + 8, 4);			/* fip */
+#ifdef CONFIG_X86_32
+	u16 fop, fcs;
+	memcpy(&fop, fx + 6, 2);
+	memcpy(&fcs, fx + 12, 2);
+	w = fcs | ((u32)fop << 16);
+	memcpy(fs + 16, &w, 4);				/* fcs, opcode above */
+	memcpy(fs + 20, fx + 16, 4);			/* foo */
+	memcpy(fs + 24, fx + 20, 4);			/* fos */
+	(void)cs, (void)ds;
+#else
+	w = cs;
+	memcpy(fs + 16, &w, 4);				/* fcs */
+	memcpy(fs + 20, fx + 16, 4);			/* foo */
+	w = ds | 0xffff0000u;
+	memcpy(fs + 24, &w, 4);				/* fos */
+#endif
+	for (int i = 0; i < 8; i++)
+		memcpy(fs + 28 + 10 * i, fx + 32 + 16 * i, 10);
+}
+
+void fsave_to_fxsave(const u8 *fs, u8 *fx)
+{
+	memcpy(fx + 0, fs + 0, 2);
+	memcpy(fx + 2, fs + 4, 2);
+	u32 tag;
+	memcpy(&tag, fs + 8, 4);
+	fx[4] = 0;
+	for (int i = 0; i < 8; i++)
+		if (((tag >> (2 * i)) & 3) != 3)
+			fx[4] |= 1 << i;
+#ifdef CONFIG_X86_32
+	/* The pointers and selectors too (Linux i386's convert_to_fxsr):
+	 * the opcode from above FCS, FCS itself with zeros above it. */
+	u32 fcs;
+	memcpy(&fcs, fs + 16, 4);
+	u16 fop = fcs >> 16;
+	fcs &= 0xffff;
+	memcpy(fx + 6, &fop, 2);
+	memcpy(fx + 8, fs + 12, 4);			/* fip */
+	memcpy(fx + 12, &fcs, 4);
+	memcpy(fx + 16, fs + 20, 4);			/* foo */
+	memcpy(fx + 20, fs + 24, 4);			/* fos */
+#endif
+	for (int i = 0; i < 8; i++)
+		memcpy(fx + 32 + 16 * i, fs + 28 + 10 * i, 10);
+}
 
 /* One staging buffer: the kernel runs one thing at a time with
  * interrupts off, and nothing here sleeps while it holds data. */

@@ -22,8 +22,12 @@
 #include <asm/desc.h>
 #include <asm/x86.h>
 
+#ifdef CONFIG_X86_64
 #define GDT_LDT 0x50		/* GDT entries 10-11: a 16-byte system descriptor */
-#define LDT_TYPE 0x82UL		/* present, DPL 0, type 2 (LDT) */
+#else
+#define GDT_LDT 0x88		/* GDT entry 17, as Linux i386 (cpu_32.c) */
+#endif
+#define LDT_TYPE 0x82ULL	/* present, DPL 0, type 2 (LDT) */
 
 struct ldt {
 	unsigned int nr_entries;
@@ -58,11 +62,13 @@ void ldt_load(struct mm *mm)
 		return;
 	}
 	loaded_ldt = l;
-	unsigned long b = (unsigned long)l->entries;
-	unsigned long lim = l->nr_entries * LDT_ENTRY_SIZE - 1;
-	gdt[10] = (lim & 0xffff) | ((b & 0xffffff) << 16) | (LDT_TYPE << 40) |
-		  (((lim >> 16) & 0xf) << 48) | (((b >> 24) & 0xff) << 56);
-	gdt[11] = b >> 32;
+	u64 b = (uintptr_t)l->entries;
+	u64 lim = l->nr_entries * LDT_ENTRY_SIZE - 1;
+	gdt[GDT_LDT >> 3] = (lim & 0xffff) | ((b & 0xffffff) << 16) | (LDT_TYPE << 40) |
+			    (((lim >> 16) & 0xf) << 48) | (((b >> 24) & 0xff) << 56);
+#ifdef CONFIG_X86_64
+	gdt[(GDT_LDT >> 3) + 1] = b >> 32;	/* a long-mode system descriptor's upper half */
+#endif
 	asm volatile("lldt %w0" : : "r"(GDT_LDT) : "memory");
 }
 
@@ -154,7 +160,27 @@ bool usable_stack_sel(u16 sel)
 	return ok && (ar == 0xf200 || ar == 0xf600);
 }
 
-/* Load the four data selectors, each checked first: see usable_data_sel. */
+#ifdef CONFIG_X86_32
+/*
+ * The i386 kernel runs with the user's FS and GS still loaded (it never
+ * uses them), and its entry code saves them into every frame, kernel-mode
+ * ones too, to be loaded again on the way out.  After an LDT entry or a
+ * TLS slot changed, reload them so that the CPU holds the new descriptor,
+ * or null if the selector no longer loads - as Linux i386 reloads GS
+ * after set_thread_area and at exec.  The user's own values are in the
+ * task's frame; the exit path loads those.
+ */
+void refresh_user_fs_gs(void)
+{
+	u16 fs, gs;
+	asm volatile("movw %%fs, %0; movw %%gs, %1" : "=r"(fs), "=r"(gs));
+	fs = usable_data_sel(fs), gs = usable_data_sel(gs);
+	asm volatile("movw %0, %%fs; movw %1, %%gs" : : "r"(fs), "r"(gs));
+}
+#else
+/* Load the four data selectors, each checked first: see usable_data_sel.
+ * (The i386 kernel never loads user selectors itself: its exit path pops
+ * them from the frame, turning a refused one into null.) */
 void load_user_data_segs(u16 ds, u16 es, u16 fs, u16 gs)
 {
 	ds = usable_data_sel(ds), es = usable_data_sel(es);
@@ -162,6 +188,7 @@ void load_user_data_segs(u16 ds, u16 es, u16 fs, u16 gs)
 	asm volatile("movw %0, %%ds; movw %1, %%es; movw %2, %%fs" : : "r"(ds), "r"(es), "r"(fs));
 	asm volatile("swapgs; movw %0, %%gs; swapgs" : : "r"(gs));
 }
+#endif
 
 static long read_ldt(void __user *ptr, unsigned long bytecount)
 {
@@ -179,10 +206,15 @@ static long read_ldt(void __user *ptr, unsigned long bytecount)
 	return bytecount;
 }
 
-/* Linux's "default LDT" of x86-64 is 128 zero bytes. */
+/* Linux's "default LDT": 128 zero bytes on x86-64, five zero descriptors
+ * (40 bytes) on i386. */
 static long read_default_ldt(void __user *ptr, unsigned long bytecount)
 {
+#ifdef CONFIG_X86_64
 	bytecount = MIN(bytecount, 128UL);
+#else
+	bytecount = MIN(bytecount, 5UL * LDT_ENTRY_SIZE);
+#endif
 	if (clear_user(ptr, bytecount))
 		return -EFAULT;
 	return bytecount;
@@ -223,6 +255,9 @@ static long write_ldt(const void __user *ptr, unsigned long bytecount, bool oldm
 	mm->ldt = new;
 	ldt_load(mm);
 	ldt_release(old);
+#ifdef CONFIG_X86_32
+	refresh_user_fs_gs();
+#endif
 	return 0;
 }
 

@@ -6,6 +6,12 @@
  * Writes are checked field by field as Linux's putreg() does (-EIO for a
  * selector without RPL 3 or a base outside the user half), then the whole
  * frame goes through sanitize_user_regs(), the sanitizer sigreturn uses.
+ *
+ * The native i386 kernel has only the i386 view, whose registers are its
+ * pt_regs word for word: its ptrace_getreg32/putreg32 are in
+ * ptrace_regs_32.c, and everything here about x86-64 registers, segment
+ * bases and the task's saved selectors is 64-bit only.  The FP views, the
+ * XSTATE one and the request dispatch serve both.
  */
 #include <xentry/kernel.h>
 #include <xentry/sched.h>
@@ -21,6 +27,12 @@
 #define U32_REGS_SIZE 68
 #define U32_USER_SIZE 284
 
+long ptrace_getreg32(struct task *t, unsigned long off, u32 *val);
+long ptrace_putreg32(struct task *t, unsigned long off, u32 v);
+void fxsave_to_fsave(const u8 *fx, u8 *fs, u16 cs, u16 ds);	/* fpu_uabi.c */
+void fsave_to_fxsave(const u8 *fs, u8 *fx);
+
+#ifdef CONFIG_X86_64
 /* Only these RFLAGS bits are the tracer's to set (Linux's FLAG_MASK). */
 #define PTRACE_FLAG_MASK (X86_EFLAGS_CF | X86_EFLAGS_PF | X86_EFLAGS_AF | X86_EFLAGS_ZF | \
 			  X86_EFLAGS_SF | X86_EFLAGS_TF | X86_EFLAGS_DF | X86_EFLAGS_OF | \
@@ -171,6 +183,7 @@ long ptrace_putreg32(struct task *t, unsigned long off, u32 v)
 	}
 	return ptrace_putreg64(t, m, v);
 }
+#endif /* CONFIG_X86_64 */
 
 /* After a tracer changed registers: the checks sigreturn gets too. */
 void ptrace_regs_changed(struct task *t)
@@ -178,91 +191,34 @@ void ptrace_regs_changed(struct task *t)
 	sanitize_task_regs(t, t->regs);
 }
 
-
-/*
- * The FSAVE view of an FXSAVE image (i386 user_i387_struct, 108 bytes).
- * FXSAVE keeps one "in use" bit per register; FSAVE wants the full 2-bit
- * tag of each physical register (SDM vol. 1, 8.1.7): empty (3), or, for a
- * register in use, zero (1), special (2: NaN, infinity, denormal,
- * unnormal) or valid (0), read off the value itself.  The 16-bit fields
- * are stored with 0xffff above them, as FSAVE does; the selectors are not
- * kept by FXSAVE in 64-bit mode, so the task's CS and DS stand in.
- */
-void fxsave_to_fsave(const u8 *fx, u8 *fs, u16 cs, u16 ds)
-{
-	u16 fsw;
-	u32 w;
-	memset(fs, 0, 108);
-	memcpy(&fsw, fx + 2, 2);
-	w = *(const u16 *)(fx + 0) | 0xffff0000u;
-	memcpy(fs + 0, &w, 4);
-	w = fsw | 0xffff0000u;
-	memcpy(fs + 4, &w, 4);
-	unsigned top = (fsw >> 11) & 7;
-	u32 tags = 0xffff0000u;
-	for (unsigned phys = 0; phys < 8; phys++) {
-		u32 tag = 3;
-		if (fx[4] & (1u << phys)) {
-			const u8 *st = fx + 32 + 16 * ((phys - top) & 7);	/* ST(i) */
-			u16 exp = (st[8] | (st[9] << 8)) & 0x7fff;
-			u64 mant;
-			memcpy(&mant, st, 8);
-			if (exp == 0x7fff)
-				tag = 2;
-			else if (exp == 0)
-				tag = mant ? 2 : 1;
-			else
-				tag = (mant >> 63) ? 0 : 2;	/* no integer bit: unnormal */
-		}
-		tags |= tag << (2 * phys);
-	}
-	memcpy(fs + 8, &tags, 4);
-	memcpy(fs + 12, fx + 8, 4);			/* fip */
-	w = cs;
-	memcpy(fs + 16, &w, 4);				/* fcs */
-	memcpy(fs + 20, fx + 16, 4);			/* foo */
-	w = ds | 0xffff0000u;
-	memcpy(fs + 24, &w, 4);				/* fos */
-	for (int i = 0; i < 8; i++)
-		memcpy(fs + 28 + 10 * i, fx + 32 + 16 * i, 10);
-}
-
-void fsave_to_fxsave(const u8 *fs, u8 *fx)
-{
-	memcpy(fx + 0, fs + 0, 2);
-	memcpy(fx + 2, fs + 4, 2);
-	u32 tag;
-	memcpy(&tag, fs + 8, 4);
-	fx[4] = 0;
-	for (int i = 0; i < 8; i++)
-		if (((tag >> (2 * i)) & 3) != 3)
-			fx[4] |= 1 << i;
-	for (int i = 0; i < 8; i++)
-		memcpy(fx + 32 + 16 * i, fs + 28 + 10 * i, 10);
-}
-
+/* compat: the i386 view (the only one the i386 kernel has). */
 static long get_regs(struct task *t, void *buf, bool compat)
 {
-	if (compat) {
-		for (unsigned off = 0; off < U32_REGS_SIZE; off += 4)
-			ptrace_getreg32(t, off, (u32 *)((u8 *)buf + off));
-		return U32_REGS_SIZE;
+#ifdef CONFIG_X86_64
+	if (!compat) {
+		for (unsigned off = 0; off < U64_REGS_SIZE; off += 8)
+			ptrace_getreg64(t, off, (unsigned long *)((u8 *)buf + off));
+		return U64_REGS_SIZE;
 	}
-	for (unsigned off = 0; off < U64_REGS_SIZE; off += 8)
-		ptrace_getreg64(t, off, (unsigned long *)((u8 *)buf + off));
-	return U64_REGS_SIZE;
+#endif
+	for (unsigned off = 0; off < U32_REGS_SIZE; off += 4)
+		ptrace_getreg32(t, off, (u32 *)((u8 *)buf + off));
+	return U32_REGS_SIZE;
 }
 
 static long set_regs(struct task *t, const void *buf, size_t n, bool compat)
 {
 	long err = 0;
-	if (compat) {
-		for (unsigned off = 0; off + 4 <= n && !err; off += 4)
-			err = ptrace_putreg32(t, off, *(const u32 *)((const u8 *)buf + off));
-	} else {
+#ifdef CONFIG_X86_64
+	if (!compat) {
 		for (unsigned off = 0; off + 8 <= n && !err; off += 8)
 			err = ptrace_putreg64(t, off, *(const unsigned long *)((const u8 *)buf + off));
+		ptrace_regs_changed(t);
+		return err;
 	}
+#endif
+	for (unsigned off = 0; off + 4 <= n && !err; off += 4)
+		err = ptrace_putreg32(t, off, *(const u32 *)((const u8 *)buf + off));
 	ptrace_regs_changed(t);
 	return err;
 }
@@ -270,7 +226,11 @@ static long set_regs(struct task *t, const void *buf, size_t n, bool compat)
 static long get_fp(struct task *t, void *buf, bool compat_fsave)
 {
 	if (compat_fsave) {
+#ifdef CONFIG_X86_32
+		fxsave_to_fsave(t->fpu, buf, 0, 0);	/* the image has them */
+#else
 		fxsave_to_fsave(t->fpu, buf, t->regs->cs, t->dsindex);
+#endif
 		return 108;
 	}
 	memcpy(buf, t->fpu, 512);
@@ -316,10 +276,10 @@ static long xstate_regset(struct task *t, bool get, const u64 *iov, void __user 
 		return -EINVAL;
 	n = MIN((u64)n, iov[1]);
 	if (get) {
-		if (copy_to_user((void __user *)iov[0], xbuf, n))
+		if (copy_to_user((void __user *)(uintptr_t)iov[0], xbuf, n))
 			return -EFAULT;
 	} else {
-		if (copy_from_user(xbuf, (const void __user *)iov[0], n))
+		if (copy_from_user(xbuf, (const void __user *)(uintptr_t)iov[0], n))
 			return -EFAULT;
 		long err = fpu_xstate_set(t, xbuf, n);
 		if (err)
@@ -329,6 +289,32 @@ static long xstate_regset(struct task *t, bool get, const u64 *iov, void __user 
 		return put_user((u32)n, (u32 __user *)u + 1);
 	return put_user((u64)n, (u64 __user *)u + 1);
 }
+
+#ifdef CONFIG_X86_32
+void tls_regset_get(struct task *t, struct user_desc *u);
+int tls_regset_set(struct task *t, const struct user_desc *u, unsigned int n);
+
+/* NT_386_TLS: the three TLS slots as user_descs (tls.c); the caller
+ * checked that the length is whole descriptors. */
+static long tls_regset(struct task *t, bool get, const u64 *iov, void __user *u)
+{
+	struct user_desc d[GDT_TLS_ENTRIES];
+	size_t n = MIN(iov[1], (u64)sizeof(d));
+	void __user *ubuf = (void __user *)(uintptr_t)iov[0];
+	if (get) {
+		tls_regset_get(t, d);
+		if (copy_to_user(ubuf, d, n))
+			return -EFAULT;
+	} else {
+		if (copy_from_user(d, ubuf, n))
+			return -EFAULT;
+		long err = tls_regset_set(t, d, n / sizeof(d[0]));
+		if (err)
+			return err;
+	}
+	return put_user((u32)n, (u32 __user *)u + 1);
+}
+#endif
 
 long ptrace_regs_request(struct task *t, long request, unsigned long addr,
 			 unsigned long data, bool compat)
@@ -372,7 +358,11 @@ long ptrace_regs_request(struct task *t, long request, unsigned long addr,
 		/* The iovec is in the tracer's ABI; the regset is the tracee's
 		 * view (Linux's task_user_regset_view), unlike GETREGS. */
 		u64 iov[2] = { 0, 0 };
+#ifdef CONFIG_X86_64
 		bool view32 = t->is32;
+#else
+		bool view32 = true;
+#endif
 		if (compat) {
 			u32 c[2];
 			if (copy_from_user(c, u, sizeof(c)))
@@ -384,6 +374,17 @@ long ptrace_regs_request(struct task *t, long request, unsigned long addr,
 		bool get = request == 0x4204;
 		if (addr == 0x202 /* NT_X86_XSTATE */)
 			return xstate_regset(t, get, iov, u, compat);
+#ifdef CONFIG_X86_32
+		/* Linux's i386 view: iov_len a whole number of the regset's
+		 * words (u32, or one user_desc for TLS); no I/O bitmap. */
+		if (addr == 0x201 /* NT_386_IOPERM */)
+			return -ENXIO;
+		if (addr == 0x200 /* NT_386_TLS */)
+			return iov[1] % sizeof(struct user_desc) ? -EINVAL
+								  : tls_regset(t, get, iov, u);
+		if (iov[1] % 4 && (addr == 1 || addr == 2 || addr == 0x46e62b7f))
+			return -EINVAL;
+#endif
 		if (addr == 0x46e62b7f /* NT_PRXFPREG: the i386 view's fxsave */) {
 			if (!view32)
 				return -EINVAL;
@@ -402,10 +403,10 @@ long ptrace_regs_request(struct task *t, long request, unsigned long addr,
 		else
 			get_fp(t, buf, view32 && !fx);
 		if (get) {
-			if (copy_to_user((void __user *)iov[0], buf, n))
+			if (copy_to_user((void __user *)(uintptr_t)iov[0], buf, n))
 				return -EFAULT;
 		} else {
-			if (copy_from_user(buf, (const void __user *)iov[0], n))
+			if (copy_from_user(buf, (const void __user *)(uintptr_t)iov[0], n))
 				return -EFAULT;
 			if (addr == 1) {
 				long err = set_regs(t, buf, view32 ? U32_REGS_SIZE : U64_REGS_SIZE,

@@ -1,5 +1,6 @@
 /* Thread-local storage: arch_prctl (x86-64 FS/GS bases) and the i386
- * set_thread_area GDT slots 12-14. */
+ * set_thread_area GDT slots: 12-14 on the 64-bit kernel, 6-8 on the i386
+ * one (GDT_TLS_MIN), as on Linux. */
 #include <xentry/kernel.h>
 #include <xentry/sched.h>
 #include <xentry/syscalls.h>
@@ -10,6 +11,9 @@
 #include <asm/fpu.h>
 
 void load_tls_gdt(const u64 *tls);
+#ifdef CONFIG_X86_32
+void refresh_user_fs_gs(void);		/* ldt.c */
+#endif
 
 #define ARCH_SET_GS 0x1001
 #define ARCH_SET_FS 0x1002
@@ -19,6 +23,19 @@ void load_tls_gdt(const u64 *tls);
 #define ARCH_SET_CPUID 0x1012
 
 /* exec: a new program starts with no TLS and a freshly initialised FPU. */
+#ifdef CONFIG_X86_32
+/* Its selectors are in the frame, which exec has just set (DS/ES/SS
+ * USER_DS, FS/GS null); the exit path loads them.  The live FS and GS
+ * are nulled now (Linux i386's start_thread does GS): they may name a
+ * slot just cleared, and kernel-mode frames save and reload them. */
+void task_reset_user_state(struct task *t)
+{
+	memset(t->tls, 0, sizeof(t->tls));
+	load_tls_gdt(t->tls);
+	asm volatile("movw %w0, %%fs; movw %w0, %%gs" : : "r"(0));
+	fpu_exec_reset(t);
+}
+#else
 void task_reset_user_state(struct task *t)
 {
 	/* Linux's start_thread: DS/ES are the user data selector for an i386
@@ -68,8 +85,10 @@ SYSCALL_DEFINE2(arch_prctl, int, code, unsigned long, addr)
 	}
 	return fpu_arch_prctl(code, addr);
 }
+#endif
 
-/* A 32-bit task only has the mode-independent codes (Linux does the same). */
+/* A 32-bit task only has the mode-independent codes (Linux does the same,
+ * and so does its i386 kernel). */
 COMPAT_SYSCALL_DEFINE2(arch_prctl, int, code, unsigned long, addr)
 {
 	if (code == ARCH_GET_CPUID)
@@ -118,6 +137,16 @@ static int set_tls_entry(struct task *t, int idx, struct user_desc __user *uinfo
 		return -EINVAL;
 	bool clear = user_desc_empty(&u) || user_desc_zero(&u);
 	t->tls[idx - GDT_TLS_MIN] = clear ? 0 : user_desc_encode(&u);
+#ifdef CONFIG_X86_32
+	/* A segment register keeps the old descriptor cached until it is
+	 * reloaded: both ways back to user mode reload FS and GS from the
+	 * frame (DS and ES too, on IRET), so the task sees the new base on
+	 * return, as on Linux.  The live FS/GS are refreshed now as well. */
+	if (t == current) {
+		load_tls_gdt(t->tls);
+		refresh_user_fs_gs();
+	}
+#else
 	if (t == current) {
 		load_tls_gdt(t->tls);
 		/* A segment register holding the changed slot keeps the old
@@ -148,6 +177,7 @@ static int set_tls_entry(struct task *t, int idx, struct user_desc __user *uinfo
 		if (t->gsindex == sel)
 			t->gsbase = desc_base(t->tls[idx - GDT_TLS_MIN]);
 	}
+#endif
 	return 0;
 }
 
@@ -189,3 +219,31 @@ long ptrace_thread_area(struct task *t, bool set, unsigned long addr,
 	return set ? set_tls_entry(t, (int)addr, uinfo, false)
 		   : get_tls_entry(t, (u32)addr, uinfo);
 }
+
+#ifdef CONFIG_X86_32
+/*
+ * The NT_386_TLS register set (PTRACE_GETREGSET/SETREGSET, i386 kernel):
+ * the three slots as struct user_desc, by position - each one's
+ * entry_number is written as its slot and ignored when read, and a write
+ * checks every descriptor before it changes any (Linux's regset_tls_*).
+ */
+void tls_regset_get(struct task *t, struct user_desc *u)
+{
+	for (int i = 0; i < GDT_TLS_ENTRIES; i++)
+		user_desc_decode(t->tls[i], GDT_TLS_MIN + i, &u[i]);
+}
+
+int tls_regset_set(struct task *t, const struct user_desc *u, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (!tls_desc_ok(&u[i]))
+			return -EINVAL;
+	for (unsigned int i = 0; i < n; i++) {
+		bool clear = user_desc_empty(&u[i]) || user_desc_zero(&u[i]);
+		t->tls[i] = clear ? 0 : user_desc_encode(&u[i]);
+	}
+	if (t == current)
+		load_tls_gdt(t->tls);
+	return 0;
+}
+#endif

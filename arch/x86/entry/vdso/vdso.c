@@ -16,10 +16,16 @@
 #include <xentry/sched.h>
 #include <asm/vvar.h>
 #include "vdso32-offsets.h"
+#ifdef CONFIG_X86_64
 #include "vdso64-offsets.h"
-
 extern u8 vdso64_image[];
 extern const unsigned long vdso64_image_size;
+#else
+/* The i386 kernel has no 64-bit vDSO: every address space is i386's. */
+#define vdso64_image vdso32_image
+#define vdso64_image_size vdso32_image_size
+#define VDSO64_IMAGE_PAGES VDSO32_IMAGE_PAGES
+#endif
 extern u8 vdso32_image[];
 extern const unsigned long vdso32_image_size;
 int map_user_page(struct mm *mm, unsigned long va, void *page, u32 prot);
@@ -87,7 +93,11 @@ void vvar_set_tz(int minuteswest, int dsttime)
 
 static bool mm_is32(struct mm *mm)
 {
+#ifdef CONFIG_X86_64
 	return mm->limit == TASK_SIZE_32;
+#else
+	return true;
+#endif
 }
 
 /*
@@ -151,6 +161,7 @@ int vdso_map_image(struct mm *mm, unsigned long base)
 	return err;
 }
 
+#ifdef CONFIG_X86_64
 int vdso64_map(struct mm *mm)
 {
 	int err = vdso_map_image(mm, VDSO64_BASE);
@@ -159,6 +170,7 @@ int vdso64_map(struct mm *mm)
 	mm->vdso64 = VDSO64_BASE;
 	return 0;
 }
+#endif
 
 /* A page of [vvar] or [vdso] that MADV_DONTNEED dropped: it comes back
  * as the kernel's page, as Linux's special mappings refault, not zeros. */

@@ -19,7 +19,9 @@ extern const unsigned long vdso32_image_size;
 const char *boot_option(const char *key);
 
 static const u8 seq_sysenter[4] = { 0x89, 0xe5, 0x0f, 0x34 };	/* mov %esp,%ebp; sysenter */
+#ifdef CONFIG_X86_64
 static const u8 seq_syscall[4] = { 0x89, 0xcd, 0x0f, 0x05 };	/* mov %ecx,%ebp; syscall */
+#endif
 
 const char *vdso32_mode = "int80";
 
@@ -28,6 +30,9 @@ const char *vdso32_mode = "int80";
  * SYSCALL; AMD CPUs are the other way round in long mode.  So the vendor,
  * not a feature bit, decides (TCG would even run both: nothing else would
  * catch a wrong choice, which is why the tests check the patched bytes).
+ * The i386 kernel runs in legacy mode, where both vendors implement
+ * SYSENTER, so it takes SYSENTER wherever the CPU has it, as Linux i386
+ * does; the SYSCALL form is the 64-bit kernel's, for AMD compat only.
  */
 void vdso32_init(void)
 {
@@ -35,17 +40,24 @@ void vdso32_init(void)
 	const char *mode = "int80";
 	if (opt)
 		mode = opt;
+#ifdef CONFIG_X86_64
 	else if (boot_cpu.intel && boot_cpu.sep)
 		mode = "sysenter";
 	else if (boot_cpu.amd && boot_cpu.syscall)
 		mode = "syscall";
+#else
+	else if (boot_cpu.sep)
+		mode = "sysenter";
+#endif
 	u8 *site = vdso32_image + VDSO32_SYM_vdso32_patch_site;
 	if (!strcmp(mode, "sysenter")) {
 		memcpy(site, seq_sysenter, 4);
 		vdso32_mode = "sysenter";
+#ifdef CONFIG_X86_64
 	} else if (!strcmp(mode, "syscall")) {
 		memcpy(site, seq_syscall, 4);
 		vdso32_mode = "syscall";
+#endif
 	} else {
 		vdso32_mode = "int80";
 		if (strcmp(mode, "int80"))

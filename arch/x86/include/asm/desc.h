@@ -18,6 +18,15 @@ struct user_desc {
 #define LDT_ENTRIES 8192
 #define LDT_ENTRY_SIZE 8
 
+/* The GDT entry of the LDT descriptor (the gdt[] in cpu_64.c/cpu_32.c):
+ * x86-64's is a 16-byte system descriptor in entries 10-11 (0x50); the
+ * i386 kernel's an 8-byte one in Linux i386's entry 17 (0x88). */
+#ifdef CONFIG_X86_32
+#define GDT_ENTRY_LDT 17
+#else
+#define GDT_ENTRY_LDT 10
+#endif
+
 /* The "no segment" encoding: read-only, not present, everything else 0. */
 static inline bool user_desc_empty(const struct user_desc *u)
 {

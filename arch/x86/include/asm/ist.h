@@ -6,6 +6,10 @@
  * The numbers are what an IDT gate's 3-bit IST field holds: 1-7 select
  * TSS.ist[n - 1]; 0 means "no switch, push on the current stack" (or on
  * TSS.rsp0 when coming from user mode).
+ *
+ * Long mode only: a 32-bit TSS has no IST, so the native i386 kernel
+ * takes every vector on the current stack (cpu_32.c says what that means
+ * for #DF) and allocates none of these stacks.
  */
 #ifndef ASM_IST_H
 #define ASM_IST_H

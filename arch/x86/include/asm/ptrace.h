@@ -81,6 +81,7 @@
 #define USER32_CS 0x73
 #define USER_DS 0x7b
 #define GDT_TSS 0x80
+#define GDT_ESPFIX_SS 0xd0	/* entry 26: the espfix stack (entry_32.S) */
 #define GDT_TLS_MIN 6	/* set_thread_area slots 6..8: %gs = 0x33 */
 #define GDT_TLS_ENTRIES 3
 #endif

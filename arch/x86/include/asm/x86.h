@@ -23,13 +23,15 @@ static inline void cpuid(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
 	asm volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(sub));
 }
 
-static inline u64 read_cr0(void) { u64 v; asm volatile("mov %%cr0, %0" : "=r"(v)); return v; }
-static inline void write_cr0(u64 v) { asm volatile("mov %0, %%cr0" : : "r"(v) : "memory"); }
-static inline u64 read_cr2(void) { u64 v; asm volatile("mov %%cr2, %0" : "=r"(v)); return v; }
-static inline u64 read_cr3(void) { u64 v; asm volatile("mov %%cr3, %0" : "=r"(v)); return v; }
-static inline void write_cr3(u64 v) { asm volatile("mov %0, %%cr3" : : "r"(v) : "memory"); }
-static inline u64 read_cr4(void) { u64 v; asm volatile("mov %%cr4, %0" : "=r"(v)); return v; }
-static inline void write_cr4(u64 v) { asm volatile("mov %0, %%cr4" : : "r"(v) : "memory"); }
+/* Control registers are as wide as a GPR: 64 bits in long mode, 32 on
+ * the i386 kernel (whose PAE CR3 still fits in 32). */
+static inline unsigned long read_cr0(void) { unsigned long v; asm volatile("mov %%cr0, %0" : "=r"(v)); return v; }
+static inline void write_cr0(unsigned long v) { asm volatile("mov %0, %%cr0" : : "r"(v) : "memory"); }
+static inline unsigned long read_cr2(void) { unsigned long v; asm volatile("mov %%cr2, %0" : "=r"(v)); return v; }
+static inline unsigned long read_cr3(void) { unsigned long v; asm volatile("mov %%cr3, %0" : "=r"(v)); return v; }
+static inline void write_cr3(unsigned long v) { asm volatile("mov %0, %%cr3" : : "r"(v) : "memory"); }
+static inline unsigned long read_cr4(void) { unsigned long v; asm volatile("mov %%cr4, %0" : "=r"(v)); return v; }
+static inline void write_cr4(unsigned long v) { asm volatile("mov %0, %%cr4" : : "r"(v) : "memory"); }
 static inline void invlpg(unsigned long va) { asm volatile("invlpg (%0)" : : "r"(va) : "memory"); }
 static inline u64 rdtsc(void)
 {
@@ -40,6 +42,9 @@ static inline u64 rdtsc(void)
 static inline void halt(void) { asm volatile("hlt"); }
 
 #define MSR_EFER 0xc0000080
+#ifdef CONFIG_X86_64
+/* Long-mode only: an i386 kernel has no SYSCALL entry and no segment
+ * base MSRs (its TLS is GDT entries, its per-CPU data a plain global). */
 #define MSR_STAR 0xc0000081
 #define MSR_LSTAR 0xc0000082
 #define MSR_CSTAR 0xc0000083
@@ -47,6 +52,7 @@ static inline void halt(void) { asm volatile("hlt"); }
 #define MSR_FS_BASE 0xc0000100
 #define MSR_GS_BASE 0xc0000101
 #define MSR_KERNEL_GS_BASE 0xc0000102
+#endif
 #define MSR_IA32_SYSENTER_CS 0x174
 #define MSR_IA32_SYSENTER_ESP 0x175
 #define MSR_IA32_SYSENTER_EIP 0x176
@@ -62,6 +68,8 @@ static inline void halt(void) { asm volatile("hlt"); }
 #define X86_CR0_TS (1UL << 3)
 #define X86_CR0_NE (1UL << 5)
 #define X86_CR0_WP (1UL << 16)
+#define X86_CR0_PG (1UL << 31)
+#define X86_CR4_PAE (1UL << 5)
 #define X86_CR4_MCE (1UL << 6)
 #define X86_CR4_OSFXSR (1UL << 9)
 #define X86_CR4_OSXMMEXCPT (1UL << 10)
@@ -78,14 +86,18 @@ struct cpuinfo {
 	bool intel, amd;
 };
 extern struct cpuinfo boot_cpu;
+/* cpu.c: the CR0/CR4 part of cpu_init (cpu_64.c, cpu_32.c), both modes. */
+void cpu_enable_features(void);
 
-/* The one per-CPU area, reached through %gs in the kernel (swapgs). The
- * entry asm uses these offsets (asm-offsets by hand; checked in cpu.c). */
+/* The one per-CPU area.  The 64-bit kernel reaches it through %gs
+ * (swapgs); the i386 one, which never uses %fs/%gs, through the symbol
+ * percpu0 itself.  The entry asm uses the offsets (asm/entry.h, by hand;
+ * checked in cpu.c): every field is one word, 8 or 4 bytes. */
 struct percpu {
-	struct percpu *self;		/* 0 */
-	unsigned long kernel_rsp;	/* 8: top of current task's kstack */
-	unsigned long user_rsp;		/* 16: scratch for SYSCALL entry */
-	void *curr_task;		/* 24 */
+	struct percpu *self;		/* word 0 */
+	unsigned long kernel_rsp;	/* word 1: top of current task's kstack */
+	unsigned long user_rsp;		/* word 2: scratch for SYSCALL entry */
+	void *curr_task;		/* word 3 */
 };
 extern struct percpu percpu0;
 

@@ -29,6 +29,7 @@
 #include <xentry/signal.h>
 #include <xentry/uaccess.h>
 #include <asm/ptrace.h>
+#include <asm/vsyscall.h>
 
 #define VSYSCALL_ADDR 0xffffffffff600000UL
 #define PF_WRITE 2
