@@ -245,7 +245,9 @@ conformance: deps kernel
 # download), about a minute.
 .PHONY: realworld realworld-ci
 realworld: deps kernel
-	$(Q)BUILD=$(abspath $(BUILD)) tools/realworld --kernel $(VDIR)/xentry.bin --jobs $(JOBS)
+	$(Q)$(MAKE) -s kernel ARCH=i386
+	$(Q)BUILD=$(abspath $(BUILD)) tools/realworld --kernel $(VDIR)/xentry.bin \
+	    --i386-kernel $(BUILD)/i386-$(VARIANT)/xentry.bin --jobs $(JOBS)
 realworld-ci: deps kernel
 	$(Q)BUILD=$(abspath $(BUILD)) tools/realworld --ci --kernel $(VDIR)/xentry.bin --jobs $(JOBS)
 

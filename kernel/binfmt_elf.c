@@ -16,7 +16,11 @@
 #include "exec.h"
 
 #define ET_DYN_BASE_64 0x555555554000UL
+#ifdef CONFIG_X86_64
 #define ET_DYN_BASE_32 0x56555000UL
+#else
+#define ET_DYN_BASE_32 0x400000UL	/* Linux i386's ELF_ET_DYN_BASE */
+#endif
 
 long elf_read_image(struct inode *ino, struct elf_image *img, void **php)
 {

@@ -15,6 +15,7 @@
 #include <sys/time.h>
 #include <time.h>
 #include "ktap.h"
+#include "kernel32.h"
 #include "sys.h"
 
 static long ERR(long r)
@@ -158,9 +159,13 @@ int main(void)
 	ktap_ok(tv.tv_sec * 1000000 + tv.tv_usec > 1000000 &&
 		tv.tv_sec * 1000000 + tv.tv_usec <= 2000000,
 		"select wrote back the time left (%ld.%06ld)", (long)tv.tv_sec, (long)tv.tv_usec);
+	/* A native i386 kernel's fd table starts at 32 descriptors (one
+	 * long of bits), and Linux's select ignores fds past it: ask below. */
+	int closed = native_i386() ? 31 : 40;
 	FD_ZERO(&rs);
-	FD_SET(40, &rs);
-	ktap_eq(ERR(select(41, &rs, NULL, NULL, &tv)), -EBADF, "a closed fd in a set: EBADF");
+	FD_SET(closed, &rs);
+	ktap_eq(ERR(select(closed + 1, &rs, NULL, NULL, &tv)), -EBADF,
+		"a closed fd in a set: EBADF");
 	ktap_eq(ERR(select(-1, NULL, NULL, NULL, &tv)), -EINVAL, "n < 0: EINVAL");
 	read(p[0], buf, 1);
 	FD_ZERO(&rs);

@@ -13,11 +13,14 @@
  *  - A remote range that runs into an unmapped page: the bytes before it
  *    (a partial transfer), or EFAULT if the first byte faults.  Same for
  *    a remote PROT_NONE page, and for writing a read-only remote page.
- *  - A local buffer that runs into an unmapped page: the bytes done.
+ *  - A local buffer that runs into an unmapped page: the bytes done (Linux's
+ *    own native i386 kernel may stop short of them on Intel CPUs, even at
+ *    none, EFAULT: accepted there only; kernel32.h).
  */
 #define _GNU_SOURCE
 #include "ktap.h"
 #include "sys.h"
+#include "kernel32.h"
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -105,7 +108,11 @@ int main(void)
 	/* Local buffer running into our own hole: the bytes before it. */
 	struct iovec ll = { area + PG - 10, 64 }, rl = { data, 64 };
 	n = process_vm_readv(pid, &ll, 1, &rl, 1, 0);
-	ktap_ok(n == 10 && !memcmp(area + PG - 10, data, 10),
+	int ok = n == 10 && !memcmp(area + PG - 10, data, 10);
+	if (linux_native_i386())
+		ok = (n == -1 && errno == EFAULT) ||
+		     (n > 0 && n <= 10 && !memcmp(area + PG - 10, data, n));
+	ktap_ok(ok,
 		"local buffer into a hole: the 10 bytes done (%ld)", n);
 	memset(area + PG - 10, 'a', 10);
 

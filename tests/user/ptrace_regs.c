@@ -35,7 +35,8 @@
  *      CS 0x13 or 0x2b (RPL 3, but not a user code segment): accepted; the
  *        return to user mode faults and the tracee gets SIGSEGV (SI_KERNEL)
  *        at the unchanged ip.
- *      RFLAGS: only CF PF AF ZF SF TF DF OF NT RF AC are the tracer's; IF
+ *      RFLAGS: only CF PF AF ZF SF TF DF OF NT RF AC are the tracer's (NT
+ *        not on a native i386 kernel); IF
  *        and bit 1 stay set, IOPL/VM/VIF/VIP/ID are dropped, so a cli after
  *        "IOPL 3" still faults.
  *    The kernel survives all of it.
@@ -46,7 +47,8 @@
  *    CPU no longer records them (TCG, and CPUs with FPCSDS deprecated); and
  *    there is no 64-bit mode to switch to: CS 0x33 is a TLS data segment
  *    there, which SETREGS accepts (RPL 3) and the return to user mode
- *    refuses (SIGSEGV), like 0x13 and the data segment 0x7b.
+ *    refuses, like 0x13 and the data segment 0x7b - as Linux i386's
+ *    "iret exception": SIGILL, ILL_BADSTK, not SIGSEGV.
  */
 #include "ktap.h"
 #include "sys.h"
@@ -83,7 +85,8 @@
 #define F_NT 0x4000UL
 #define F_RF 0x10000UL
 #define F_AC 0x40000UL
-/* What ptrace lets a tracer change (Linux's FLAG_MASK on x86-64). */
+/* What ptrace lets a tracer change (Linux's FLAG_MASK on x86-64; a native
+ * i386 kernel's lacks NT). */
 #define PTRACE_FLAGS (F_CF | F_PF | F_AF | F_ZF | F_SF | F_TF | F_DF | F_OF | \
 		      F_NT | F_RF | F_AC)
 #define ARITH_SET (F_CF | F_PF | F_ZF | F_SF | F_OF)
@@ -907,24 +910,29 @@ report:
 /* ---- adversarial writes at a syscall-exit stop ---- */
 
 /* The tracee dies after passing on the SIGSEGV it stopped with. */
-static int segv_stop(pid_t pid, int code, reg_t ip, unsigned long addr)
+static int sig_stop(pid_t pid, int sig, int code, reg_t ip, unsigned long addr)
 {
 	siginfo_t si;
 	regs_t r;
-	int ok = wait_stop(pid, SIGSEGV, "SIGSEGV stop");
+	int ok = wait_stop(pid, sig, sig == SIGSEGV ? "SIGSEGV stop" : "signal stop");
 	if (!ok)
 		return 0;
 	memset(&si, 0, sizeof(si));
 	ptrace(PTRACE_GETSIGINFO, pid, 0, &si);
 	if (!getregs(pid, &r))
 		return 0;
-	ok = si.si_signo == SIGSEGV && si.si_code == code &&
+	ok = si.si_signo == sig && si.si_code == code &&
 	     (unsigned long)si.si_addr == addr && R_IP(r) == ip;
 	if (!ok)
-		ktap_diag("SIGSEGV stop: code %d addr %p ip %#llx; want code %d addr %#lx ip %#llx",
-			  si.si_code, si.si_addr, (unsigned long long)R_IP(r),
+		ktap_diag("signal %d stop: code %d addr %p ip %#llx; want code %d addr %#lx ip %#llx",
+			  sig, si.si_code, si.si_addr, (unsigned long long)R_IP(r),
 			  code, addr, (unsigned long long)ip);
 	return ok;
+}
+
+static int segv_stop(pid_t pid, int code, reg_t ip, unsigned long addr)
+{
+	return sig_stop(pid, SIGSEGV, code, ip, addr);
 }
 
 static int killed_by(pid_t pid, int sig, int with)
@@ -1157,6 +1165,9 @@ static void t_bad_cs(reg_t cs)
 {
 	struct tracer t;
 	int ok_set = 0, ok_segv = 0, ok_dead = 0;
+	/* Native i386: the refused IRET is Linux i386's "iret exception". */
+	int sig = native_i386() ? SIGILL : SIGSEGV;
+	int code = native_i386() ? 8 /* ILL_BADSTK */ : SI_KERNEL;
 	regs_t r;
 	pid_t pid = start_tracee(&t, 0, T_SC_PLAIN);
 	if (pid < 0)
@@ -1169,21 +1180,23 @@ static void t_bad_cs(reg_t cs)
 	    ptrace(PTRACE_CONT, pid, 0, 0) != 0)
 		goto lost;
 	ok_set = 1;
-	ok_segv = segv_stop(pid, SI_KERNEL, ip, 0);
-	ok_dead = killed_by(pid, SIGSEGV, SIGSEGV);
+	ok_segv = sig_stop(pid, sig, code, ip, 0);
+	ok_dead = killed_by(pid, sig, sig);
 	goto report;
 lost:
 	kill_tracee(pid);
 report:
 	ktap_ok(ok_set, "%s: SETREGS accepts cs %#x (RPL 3)", t.label, (unsigned)cs);
 	ktap_ok(ok_segv && ok_dead,
-		"%s: ... the return to user mode faults: SIGSEGV (SI_KERNEL) at the same ip, fatal",
-		t.label);
+		"%s: ... the return to user mode faults: %s at the same ip, fatal",
+		t.label, native_i386() ? "SIGILL (ILL_BADSTK)" : "SIGSEGV (SI_KERNEL)");
 }
 
 /* RFLAGS: which bits a tracer may set. */
 static void t_flags(void)
 {
+	/* A native i386 kernel's FLAG_MASK leaves NT out. */
+	const unsigned long pflags = native_i386() ? PTRACE_FLAGS & ~F_NT : PTRACE_FLAGS;
 	struct tracer t;
 	int ok_ones = 0, ok_zero = 0, ok_cli = 0;
 	regs_t r, w, now;
@@ -1198,7 +1211,7 @@ static void t_flags(void)
 	R_FLAGS(w) = (reg_t)~0ULL & ~(reg_t)F_TF;
 	if (!setregs(pid, &w) || !getregs(pid, &now))
 		goto lost;
-	reg_t want = (old & ~(reg_t)PTRACE_FLAGS) | (PTRACE_FLAGS & ~F_TF);
+	reg_t want = (old & ~(reg_t)pflags) | (pflags & ~F_TF);
 	ok_ones = R_FLAGS(now) == want;
 	if (!ok_ones)
 		ktap_diag("all ones: read back %#llx, want %#llx (old %#llx)",
@@ -1208,7 +1221,7 @@ static void t_flags(void)
 	R_FLAGS(w) = 0;
 	if (!setregs(pid, &w) || !getregs(pid, &now))
 		goto lost;
-	ok_zero = R_FLAGS(now) == (old & ~(reg_t)PTRACE_FLAGS);
+	ok_zero = R_FLAGS(now) == (old & ~(reg_t)pflags);
 	if (!ok_zero)
 		ktap_diag("zero: read back %#llx", (unsigned long long)R_FLAGS(now));
 
@@ -1222,8 +1235,8 @@ static void t_flags(void)
 lost:
 	kill_tracee(pid);
 report:
-	ktap_ok(ok_ones, "%s: eflags all ones: only CF PF AF ZF SF DF OF NT RF AC taken; IOPL, VM, VIF, VIP, ID dropped",
-		t.label);
+	ktap_ok(ok_ones, "%s: eflags all ones: only CF PF AF ZF SF DF OF %sRF AC taken; IOPL, VM, VIF, VIP, ID dropped",
+		t.label, pflags & F_NT ? "NT " : "");
 	ktap_ok(ok_zero, "%s: eflags 0: IF and bit 1 stay set", t.label);
 	ktap_ok(ok_cli, "%s: IOPL 3 written: cli still faults (SIGSEGV at the cli)",
 		t.label);

@@ -20,11 +20,14 @@
  *    address) at the unchanged ip, the registers still showing the refused
  *    selector; writing a good one back and suppressing the signal lets the
  *    tracee run on.  An LDT code segment as CS and an LDT data segment as
- *    SS simply work.
+ *    SS simply work.  On a native i386 kernel (kernel32.h) that fault is
+ *    Linux i386's "iret exception": a SIGILL stop, si_code ILL_BADSTK,
+ *    the rest the same.
  */
 #include "ktap.h"
 #include "sys.h"
 #include "ptrace_util.h"
+#include "kernel32.h"
 #include <asm/ldt.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -33,6 +36,7 @@
 
 #define MAGIC 0x5e61
 #define SI_KERNEL_ 0x80
+#define ILL_BADSTK_ 8
 #define NOCHG 0xffffffffUL	/* leave this register alone */
 
 typedef struct user_regs_struct regs_t;
@@ -337,18 +341,22 @@ static void t_resume(int exec32, const struct rcase *c)
 		goto lost;
 	}
 	if (c->fault) {
-		/* The return to user mode faults; ptrace sees the signal first. */
+		/* The return to user mode faults; ptrace sees the signal first
+		 * (native i386: as SIGILL, ILL_BADSTK). */
 		siginfo_t si;
 		regs_t f;
+		int wsig = native_i386() ? SIGILL : SIGSEGV;
+		int wcode = native_i386() ? ILL_BADSTK_ : SI_KERNEL_;
 		int st = cont(pid, 0);
 		memset(&si, 0, sizeof(si));
-		if (st == -1 || !WIFSTOPPED(st) || WSTOPSIG(st) != SIGSEGV) {
-			ktap_diag("%s: tracee %s, want a SIGSEGV stop", label, st_str(st));
+		if (st == -1 || !WIFSTOPPED(st) || WSTOPSIG(st) != wsig) {
+			ktap_diag("%s: tracee %s, want a %s stop", label, st_str(st),
+				  wsig == SIGSEGV ? "SIGSEGV" : "SIGILL");
 			goto lost;
 		}
 		if (ptrace(PTRACE_GETSIGINFO, pid, 0, &si) != 0 || !getregs(pid, &f))
 			goto lost;
-		ok_fault = si.si_signo == SIGSEGV && si.si_code == SI_KERNEL_ &&
+		ok_fault = si.si_signo == wsig && si.si_code == wcode &&
 			   si.si_addr == NULL && R_IP(f) == R_IP(a);
 		for (int s = CS; s <= GS; s++)
 			ok_fault = ok_fault && seg(&f, s) == seg(&r, s);
@@ -379,8 +387,9 @@ lost:
 	kill_tracee(pid);
 report:
 	if (c->fault)
-		ktap_ok(ok_fault && ok, "%s: %s: SIGSEGV stop (SI_KERNEL, no address) at the same ip, "
-			"regs show it; put back, the tracee runs on", label, c->what);
+		ktap_ok(ok_fault && ok, "%s: %s: %s stop (%s, no address) at the same ip, "
+			"regs show it; put back, the tracee runs on", label, c->what,
+			native_i386() ? "SIGILL" : "SIGSEGV", native_i386() ? "ILL_BADSTK" : "SI_KERNEL");
 	else
 		ktap_ok(ok, "%s: %s (tracee's view and PEEKUSER)", label, c->what);
 }

@@ -8,6 +8,11 @@
  * stored, as on Linux, and those bytes are right; the same for
  * clear_user (a read of /dev/zero).  A pipe read that cannot store all
  * of what it takes fails with EFAULT, as Linux's does.
+ *
+ * Linux's own native i386 kernel copies out in 4-byte and 64-byte steps
+ * on Intel CPUs and may report fewer bytes than it could store, even none
+ * (EFAULT): there (kernel32.h: linux_native_i386) a pread may return fewer
+ * bytes than room, each of them right.  xentry stays exact on both kernels.
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -15,6 +20,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include "ktap.h"
+#include "kernel32.h"
 
 static char pattern[256];
 
@@ -52,7 +58,11 @@ int main(void)
 		char *buf = edge(two, page, room);
 		memset(two, 0, page);
 		ssize_t r = pread(fd, buf, 100, 0);
-		ktap_ok(r == (ssize_t)room && memcmp(buf, pattern, room) == 0,
+		int ok = r == (ssize_t)room && memcmp(buf, pattern, room) == 0;
+		if (linux_native_i386())
+			ok = (r == -1 && errno == EFAULT) ||
+			     (r > 0 && r <= (ssize_t)room && memcmp(buf, pattern, r) == 0);
+		ktap_ok(ok,
 			"pread of 100 bytes with %zu before a PROT_NONE page: %zd, the bytes right",
 			room, r);
 	}

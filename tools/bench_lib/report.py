@@ -86,7 +86,7 @@ def main_table(runs, columns, opts, rows=ROWS):
             cells.append(text)
         cpu_shown = "host" if opts.kvm else cpu
         lines.append(f"| {row_label(row)} | {abi} | {cpu_shown} | " + " | ".join(cells) + " |")
-        chart.append((row_label(row), values))
+        chart.append((row_label(row) + (", i386 kernel" if abi == "i386" else ""), values))
     return lines, chart
 
 

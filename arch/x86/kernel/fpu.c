@@ -202,6 +202,10 @@ long fpu_arch_prctl(int code, unsigned long arg)
 		return put_user(fpu_xfeatures | XFEATURE_MASK_FPSSE, u);
 	case ARCH_REQ_XCOMP_PERM:
 	case ARCH_REQ_XCOMP_GUEST_PERM:
+#ifdef CONFIG_X86_32
+		/* Linux i386 grants nothing, whatever the index. */
+		return -EOPNOTSUPP;
+#endif
 		if (arg >= XFEATURE_MAX)
 			return -EINVAL;
 		/* Linux only grants tile data (18) this way; none here. */
