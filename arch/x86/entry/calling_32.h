@@ -41,3 +41,14 @@
 	.long 98b, 99b
 	.popsection
 .endm
+
+/* Pop bx .. ax, the general registers at the bottom of the frame. */
+.macro POP_GPRS
+	popl	%ebx
+	popl	%ecx
+	popl	%edx
+	popl	%esi
+	popl	%edi
+	popl	%ebp
+	popl	%eax
+.endm

@@ -139,13 +139,7 @@ return_to_user_iret:
 	testb	$4, PTREGS_SS(%esp)		/* an LDT stack segment */
 	jnz	iret_via_espfix
 .Lrestore_user:
-	popl	%ebx
-	popl	%ecx
-	popl	%edx
-	popl	%esi
-	popl	%edi
-	popl	%ebp
-	popl	%eax
+	POP_GPRS
 	POP_SEG	%ds
 	POP_SEG	%es
 	POP_SEG	%fs
@@ -188,13 +182,7 @@ iret_via_espfix:
  */
 	.globl return_to_kernel_iret
 return_to_kernel_iret:
-	popl	%ebx
-	popl	%ecx
-	popl	%edx
-	popl	%esi
-	popl	%edi
-	popl	%ebp
-	popl	%eax
+	POP_GPRS
 	POP_SEG	%ds
 	POP_SEG	%es
 	addl	$12, %esp			/* fs, gs, orig_ax */
